@@ -1,0 +1,108 @@
+"""The `render` command: progress display, summary, and the one place where errors become
+messages and exit codes (0 all written · 1 some videos failed · 2 job/brand file invalid)."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from .errors import FFmpegError, JobError, PipelineError
+from .run import Options, Result, run_job
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_INVALID = 0, 1, 2
+
+
+class RichReporter:
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                                 TextColumn("{task.percentage:>3.0f} %"), TimeRemainingColumn(),
+                                 console=console, transient=False)
+        self.tasks: dict[str, int] = {}
+
+    def start(self, label: str, seconds: float) -> Callable[[float], None]:
+        task = self.progress.add_task(label, total=max(seconds, 0.001))
+        self.tasks[label] = task
+        return lambda done: self.progress.update(task, completed=min(done, seconds))
+
+    def finish(self, label: str) -> None:
+        task = self.tasks[label]
+        self.progress.update(task, completed=self.progress.tasks[task].total)
+
+    def debug(self, line: str) -> None:
+        self.console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("job_file", type=click.Path(path_type=Path))
+@click.option("--output", type=click.Path(path_type=Path), default=Path("output"),
+              show_default=True, help="Folder for the finished videos.")
+@click.option("--brands", type=click.Path(path_type=Path), default=Path("brand"),
+              show_default=True, help="Folder holding the brand kits.")
+@click.option("--only", multiple=True, metavar="VIDEO", help="Render only this video (repeatable).")
+@click.option("--target", "targets", multiple=True, metavar="NAME",
+              help="Render only this target, e.g. tiktok or reels (repeatable).")
+@click.option("--debug", is_flag=True, help="Show each ffmpeg command line and full tracebacks.")
+def render(job_file: Path, output: Path, brands: Path, only: tuple[str, ...],
+           targets: tuple[str, ...], debug: bool) -> None:
+    """Render JOB_FILE: one upload-ready video per clip (or per `videos:` entry) and target."""
+    console = Console(stderr=True)
+    options = Options(output=output, brands=brands, only=only, targets=targets, debug=debug)
+    sys.exit(main_guarded(job_file, options, console))
+
+
+def main_guarded(job_file: Path, options: Options, console: Console) -> int:
+    reporter = RichReporter(console)
+    try:
+        with reporter.progress:
+            result = run_job(job_file, options, reporter)
+    except JobError as exc:
+        _error(console, exc, options.debug)
+        return EXIT_INVALID
+    except PipelineError as exc:
+        _error(console, exc, options.debug)
+        return EXIT_SOME_FAILED
+    except KeyboardInterrupt:
+        console.print("stopped: nothing half-written was left under a final name", style="yellow")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one boundary: no traceback without --debug
+        if options.debug:
+            raise
+        console.print(f"error: unexpected {exc.__class__.__name__}: {exc} "
+                      "(run again with --debug and report the output)", style="red",
+                      markup=False, highlight=False)
+        return EXIT_SOME_FAILED
+    _summary(console, result)
+    for exc in result.failures:
+        _error(console, exc, options.debug)
+    return EXIT_SOME_FAILED if result.failures else EXIT_OK
+
+
+def _error(console: Console, exc: PipelineError, debug: bool) -> None:
+    console.print(f"error: {exc.message()}", style="red", markup=False, highlight=False,
+                  soft_wrap=True)
+    if debug:
+        if isinstance(exc, FFmpegError):
+            console.print(exc.stderr_tail, markup=False, highlight=False)
+        console.print("".join(traceback.format_exception(exc)), markup=False, highlight=False)
+
+
+def _summary(console: Console, result: Result) -> None:
+    table = Table(title=f"{result.job.name}: {len(result.outputs)} file(s) in {result.folder}")
+    for col in ("video", "target", "duration", "size", "path"):
+        table.add_column(col)
+    for o in result.outputs:
+        table.add_row(o.video, o.target, f"{o.duration:.2f} s", f"{o.size / 1e6:.1f} MB",
+                      str(o.path))
+    console.print(table)
+
+
+def main() -> None:
+    render(prog_name="render")

@@ -1,0 +1,42 @@
+"""The project's exceptions. Each carries the file it is about and a one-line reason.
+
+`cli.py` is the only place that turns them into messages and exit codes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class PipelineError(Exception):
+    """Base: something the user can act on, reported as `error: <file>: <reason>`."""
+
+    def __init__(self, file: str | Path | None, reason: str) -> None:
+        self.file = str(file) if file is not None else None
+        self.reason = reason
+        super().__init__(self.message())
+
+    def message(self) -> str:
+        return f"{self.file}: {self.reason}" if self.file else self.reason
+
+
+class JobError(PipelineError):
+    """The job or brand file is invalid: nothing is rendered (exit 2)."""
+
+
+class MediaError(PipelineError):
+    """A clip that cannot be used: its video fails, the others still render."""
+
+
+class TranscribeError(PipelineError):
+    """Speech recognition could not run (model missing, audio unreadable)."""
+
+
+class FFmpegError(PipelineError):
+    """ffmpeg exited non-zero. Keeps the argv and the last stderr lines for --debug."""
+
+    def __init__(self, file: str | Path | None, argv: list[str], stderr_tail: str) -> None:
+        self.argv = argv
+        self.stderr_tail = stderr_tail
+        last = next((ln for ln in reversed(stderr_tail.splitlines()) if ln.strip()), "no output")
+        super().__init__(file, f"ffmpeg failed: {last.strip()}")

@@ -1,0 +1,100 @@
+"""Run an ffmpeg argv, report progress, raise `FFmpegError` with the last stderr lines."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import imageio_ffmpeg
+
+from .errors import FFmpegError
+
+_TAIL_LINES = 20
+
+
+def exe() -> str:
+    """The ffmpeg binary shipped in the imageio-ffmpeg wheel (libass, libx264, zscale)."""
+    return os.environ.get("PIPELINE_FFMPEG") or imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def version() -> str:
+    out = subprocess.run([exe(), "-hide_banner", "-version"], capture_output=True, text=True)
+    return out.stdout.split("\n", 1)[0].removeprefix("ffmpeg version ").split(" ")[0]
+
+
+def run(argv: list[str], *, cwd: Path, file: str | Path | None = None,
+        on_progress: Callable[[float], None] | None = None,
+        debug: Callable[[str], None] | None = None) -> str:
+    """Run ffmpeg with `argv` (without the program name) in `cwd`; return its stderr.
+
+    Progress comes from `-progress pipe:1` as seconds of output written so far.
+    """
+    full = [exe(), *argv]
+    if debug:
+        debug(" ".join(_quote(a) for a in full))
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(full, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=err, start_new_session=True)
+        try:
+            _follow(proc, on_progress)
+            code = proc.wait()
+        except BaseException:
+            # Ctrl-C or any failure here: never leave an ffmpeg running behind us.
+            _stop(proc)
+            raise
+        err.seek(0)
+        stderr = err.read().decode("utf-8", "replace")
+    if code != 0:
+        raise FFmpegError(file, full, "\n".join(stderr.splitlines()[-_TAIL_LINES:]))
+    return stderr
+
+
+def _follow(proc: subprocess.Popen, on_progress: Callable[[float], None] | None) -> None:
+    assert proc.stdout is not None
+    for raw in proc.stdout:
+        line = raw.decode("ascii", "replace").strip()
+        if on_progress and line.startswith("out_time_us="):
+            value = line.split("=", 1)[1]
+            if value.isdigit():
+                on_progress(int(value) / 1_000_000)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=5)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+
+
+def parse_loudnorm(stderr: str) -> dict:
+    """The measurement JSON loudnorm prints at the end of pass 1, with numbers as floats."""
+    start = stderr.rfind("{")
+    end = stderr.find("}", start)
+    data = json.loads(stderr[start:end + 1])
+    out = {}
+    for k, v in data.items():
+        try:
+            out[k] = float(v)
+        except (TypeError, ValueError):
+            out[k] = v
+    return out
+
+
+_SAFE = re.compile(r"^[\w@%+=:,./-]+$")
+
+
+def _quote(arg: str) -> str:
+    return arg if _SAFE.match(arg) else "'" + arg.replace("'", "'\"'\"'") + "'"

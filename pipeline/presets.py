@@ -1,0 +1,78 @@
+"""Export targets: frame size, frame rate, encoder settings, loudness and UI safe zones.
+
+Safe zones are where the platform's own interface (buttons, captions, account name) covers
+the video. Captions, logo and lower thirds must stay inside them to be readable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SafeZone:
+    """Margins in pixels of the target frame that the platform UI may cover."""
+
+    top: int
+    bottom: int
+    left: int
+    right: int
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    width: int
+    height: int
+    safe: SafeZone
+    fps: int = 30
+    x264_preset: str = "medium"
+    crf: int = 20
+    audio_bitrate: str = "192k"
+    sample_rate: int = 48000
+    lufs: float = -14.0
+    true_peak: float = -1.0
+    lra: float = 11.0
+    max_seconds: float | None = None
+
+    @property
+    def scale(self) -> float:
+        """Size relative to the 1080-wide design the brand kit's pixel values refer to."""
+        return self.width / 1080
+
+
+# Platform UI overlays, measured on 1080x1920. Beyond what each platform covers we keep a
+# small edge margin (4 % of the width) so nothing touches the screen edge on rounded phones.
+_EDGE = 43
+
+REELS = Preset(
+    name="reels", width=1080, height=1920, max_seconds=180.0,
+    safe=SafeZone(top=round(0.14 * 1920), bottom=round(0.35 * 1920),
+                  left=round(0.06 * 1080), right=round(0.06 * 1080)),
+)
+TIKTOK = Preset(
+    name="tiktok", width=1080, height=1920, max_seconds=600.0,
+    safe=SafeZone(top=250, bottom=420, left=_EDGE, right=170),
+)
+
+
+def _small(base: Preset, width: int) -> Preset:
+    """A scaled copy of a target, for tests and quick checks: same layout, fewer pixels."""
+    f = width / base.width
+    s = base.safe
+    height = round(base.height * f / 2) * 2
+    return Preset(
+        name=f"{base.name}-small", width=width, height=height, x264_preset="veryfast",
+        max_seconds=base.max_seconds,
+        safe=SafeZone(*(round(v * f) for v in (s.top, s.bottom, s.left, s.right))),
+    )
+
+
+PRESETS: dict[str, Preset] = {
+    p.name: p for p in (TIKTOK, REELS, _small(TIKTOK, 216), _small(REELS, 216))
+}
+
+
+def get_preset(name: str) -> Preset:
+    """Look up a target by name; callers validate names first, so KeyError is a bug."""
+    return PRESETS[name]

@@ -1,0 +1,56 @@
+"""The output folder: atomic writes, checksums, `manifest.json`.
+
+A file appears under its final name only when it is complete: everything is written to a
+hidden temporary name in the same folder and renamed (atomic on one file system).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def atomic_path(final: Path):
+    """Yield a temporary path beside `final`; on success rename it to `final`, else delete it."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{final.stem[:40]}.", suffix=".partial" + final.suffix,
+                               dir=final.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    # mkstemp makes the file private (0600); outputs are for sharing, so use the umask.
+    os.chmod(tmp_path, 0o666 & ~_umask())
+    try:
+        yield tmp_path
+        os.replace(tmp_path, final)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_text(final: Path, text: str) -> None:
+    with atomic_path(final) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_manifest(folder: Path, manifest: dict) -> Path:
+    path = folder / "manifest.json"
+    write_text(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return path
