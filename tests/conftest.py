@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image, ImageDraw
+
+from pipeline.cli import render
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_kit(folder: Path, extra: str = "") -> Path:
+    """A brand kit like the example one, with its own small logo."""
+    folder.mkdir(parents=True, exist_ok=True)
+    logo = Image.new("RGBA", (300, 100), (0, 0, 0, 0))
+    ImageDraw.Draw(logo).rectangle((0, 0, 299, 99), fill=(255, 204, 0, 255))
+    logo.save(folder / "logo.png")
+    (folder / "brand.yaml").write_text(textwrap.dedent("""\
+        name: Stadt Testhausen
+        colors: {primary: "#003366", accent: "#FFCC00", text: "#FFFFFF"}
+        fonts:
+          captions: {family: Atkinson Hyperlegible, weight: 700}
+          titles: {family: Atkinson Hyperlegible, weight: 700}
+        logo: {file: logo.png, position: top-right, width: 0.25, opacity: 1.0}
+        intro: {card: {title: Stadt Testhausen, subtitle: Wir für Sie, seconds: 1.0}}
+        outro: {card: {title: testhausen.de, seconds: 1.0}}
+        """) + extra, encoding="utf-8")
+    return folder
+
+
+def write_job(folder: Path, body: str, name: str = "job.yaml") -> Path:
+    path = folder / name
+    path.write_text(textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+def run_cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(render, [str(a) for a in args], catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def kit(tmp_path: Path) -> Path:
+    return make_kit(tmp_path / "brand" / "test")
