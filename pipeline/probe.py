@@ -126,6 +126,7 @@ def _duration(c: av.container.InputContainer, v: av.VideoStream) -> float:
 
 
 def _short(exc: Exception) -> str:
-    text = str(exc).split(": '")[0]
-    return text[:120]
+    # av.error.FFmpegError's str() carries an errno and the path; the reason is strerror.
+    text = getattr(exc, "strerror", None) or str(exc).split(": '")[0]
+    return text[:120].lower()
 
