@@ -1,0 +1,127 @@
+"""Pure stages: plan layout and the ffmpeg argv, without running ffmpeg."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import make_kit, write_job
+from media import make_clip
+from pipeline import graph
+from pipeline.captions import Cue
+from pipeline.errors import MediaError
+from pipeline.plan import EditPlan, make_plan
+from pipeline.presets import PRESETS
+from pipeline.probe import MediaInfo
+from pipeline.spec import load_job
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+
+
+def _info(path: Path, w: int, h: int, seconds: float = 4.0, **kw) -> MediaInfo:
+    base = dict(path=path, duration=seconds, width=w, height=h, rotation=0, fps=30.0, vfr=False,
+                pix_fmt="yuv420p", hdr=None, has_audio=True, audio_rate=48000, audio_channels=2,
+                video_codec="h264")
+    return MediaInfo(**{**base, **kw})
+
+
+@pytest.fixture
+def job(tmp_path):
+    make_kit(tmp_path / "brand" / "test")
+    (tmp_path / "footage").mkdir()
+    for n in ("port.mov", "land.mov"):
+        make_clip(tmp_path / "footage" / n, seconds=0.5)
+    path = write_job(tmp_path, """\
+        brand: brand/test
+        footage: footage
+        videos:
+          - name: v
+            clips:
+              - {file: port.mov, start: 1.0, end: 3.0, lower_third: {name: Anna Schmidt, role: Azubi}}
+              - {file: land.mov}
+        """)
+    return load_job(path)
+
+
+def _infos(job, **land):
+    port, land_path = (c.path for c in job.videos[0].clips)
+    return {str(port): _info(port, 1080, 1920, rotation=90),
+            str(land_path): _info(land_path, 1920, 1080, **land)}
+
+
+def test_plan_segments_frames_and_cue_offsets(job):
+    cues = [[Cue(1.5, 2.5, "eins")], [Cue(0.0, 1.0, "zwei")]]
+    plan = make_plan(job, job.videos[0], _infos(job), cues, PRESETS["tiktok"])
+    kinds = [(s.kind, s.frames, s.reframe) for s in plan.segments]
+    # intro card 1 s, portrait clip trimmed to 2 s (fills: crop), landscape 4 s (blur), outro.
+    assert kinds == [("card", 30, "crop"), ("media", 60, "crop"), ("media", 120, "blur"),
+                     ("card", 30, "crop")]
+    assert plan.duration == pytest.approx(8.0)
+    # Cue times move into the output timeline: + intro, - trim start, + earlier clips.
+    assert plan.cues == (Cue(1.5, 2.5, "eins"), Cue(3.0, 4.0, "zwei"))
+
+
+def test_logo_and_lower_third_inside_safe_zone(job):
+    for name in ("tiktok", "reels"):
+        preset = PRESETS[name]
+        plan = make_plan(job, job.videos[0], _infos(job), [[], []], preset)
+        s = preset.safe
+        assert plan.logo.x == f"main_w-overlay_w-{s.right}" and plan.logo.y == str(s.top)
+        # Shown over the clips only, not over the intro and outro cards.
+        assert (plan.logo.start, plan.logo.end) == (1.0, 7.0)
+        (lt,) = plan.segments[1].overlays
+        assert lt.x == str(s.left)
+        lift = int(lt.y.rsplit("-", 1)[1])
+        assert lift > s.bottom  # above the bottom UI and above the caption block
+        logo = next(a for a in plan.assets if a.kind == "logo")
+        assert logo.params["width"] <= preset.width - s.left - s.right
+
+
+def test_trim_beyond_clip_is_a_media_error(job):
+    infos = _infos(job)
+    port = job.videos[0].clips[0].path
+    infos[str(port)] = _info(port, 1080, 1920, seconds=2.0)
+    with pytest.raises(MediaError, match="end 3 s lies beyond the clip's end"):
+        make_plan(job, job.videos[0], infos, [[], []], PRESETS["reels"])
+
+
+def test_plan_json_round_trip(job):
+    plan = make_plan(job, job.videos[0], _infos(job), [[Cue(1.5, 2.0, "x")], []], PRESETS["reels"])
+    again = EditPlan.from_json(json.loads(json.dumps(plan.to_json())))
+    assert again == plan
+
+
+def _fixed_plan() -> dict:
+    return json.loads((SNAPSHOTS / "plan.json").read_text())
+
+
+def _check_snapshot(name: str, argv: list[str]) -> None:
+    path = SNAPSHOTS / name
+    text = "\n".join(argv) + "\n"
+    if os.environ.get("UPDATE_SNAPSHOTS"):
+        path.write_text(text)
+    assert text == path.read_text(), f"argv changed; review and rerun with UPDATE_SNAPSHOTS=1"
+
+
+def test_render_argv_snapshot():
+    plan = EditPlan.from_json(_fixed_plan())
+    measured = {"input_i": -23.1, "input_tp": -9.2, "input_lra": 5.0, "input_thresh": -33.4,
+                "target_offset": 0.3}
+    argv = graph.render_argv(plan, measured, "/out/v.tiktok.mp4")
+    _check_snapshot("render_argv.txt", argv)
+    assert argv.count("-filter_complex") == 1
+    inputs = [argv[i + 1] for i, a in enumerate(argv) if a == "-i"]
+    assert all(i.startswith("file:") or i.startswith("anullsrc") for i in inputs)
+    assert "file:/footage/-odd name's clip.mov" in inputs  # never read as an option
+
+
+def test_measure_argv_snapshot():
+    plan = EditPlan.from_json(_fixed_plan())
+    argv = graph.measure_argv(plan)
+    _check_snapshot("measure_argv.txt", argv)
+    assert argv[-3:] == ["-f", "null", "-"] and "-map" in argv
+    # Only audio is measured: no video input (cards, logo) is opened.
+    assert not any(a.endswith(".png") for a in argv)
