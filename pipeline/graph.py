@@ -201,3 +201,12 @@ def render_argv(plan: EditPlan, measured: dict | None, output: str) -> list[str]
            "fflags": "+bitexact", "write_tmcd": 0})
     # Global options go first: ffmpeg ignores options after the last output file.
     return [*_GLOBAL, "-y", "-progress", "pipe:1", *out.get_args()]
+
+
+def cover_argv(plan: EditPlan, video: str, jpg: str) -> list[str]:
+    """A still for the platform's cover picker: a frame from the middle of the first clip."""
+    first = next((i for i, s in enumerate(plan.segments) if s.kind == "media"), 0)
+    before = sum(s.frames for s in plan.segments[:first])
+    t = (before + plan.segments[first].frames / 2) / plan.fps
+    return [*_GLOBAL, "-y", "-ss", f"{t:.3f}", "-i", "file:" + video, "-frames:v", "1",
+            "-q:v", "3", "-f", "image2", "-update", "1", "file:" + jpg]

@@ -131,8 +131,9 @@ def _render_video(job: Job, video: Video, targets: tuple[str, ...],
     for plan in plans:
         outputs.append(_render_output(plan, folder, options, reporter, measured))
     cues = list(plans[0].cues)
-    write_text(folder / f"{video.name}.srt", to_srt(cues))
-    write_text(folder / f"{video.name}.vtt", to_vtt(cues))
+    if cues:  # platforms reject an empty caption file
+        write_text(folder / f"{video.name}.srt", to_srt(cues))
+        write_text(folder / f"{video.name}.vtt", to_vtt(cues))
     return outputs
 
 
@@ -167,8 +168,22 @@ def _render_output(plan: EditPlan, folder: Path, options: Options, reporter: Rep
         with atomic_path(final) as part:
             ffmpeg.run(graph.render_argv(plan, measured[key], str(part.resolve())), cwd=work,
                        file=_failing_file(plan), on_progress=update, debug=debug)
+            _check_written(part, plan)
+        with atomic_path(folder / f"{label}.jpg") as cover:
+            ffmpeg.run(graph.cover_argv(plan, str(final.resolve()), str(cover.resolve())),
+                       cwd=work, file=final, debug=debug)
         reporter.finish(label)
     return Output(plan.video, plan.target, final, plan.duration, final.stat().st_size)
+
+
+def _check_written(path: Path, plan: EditPlan) -> None:
+    """Refuse to publish a file that is not what the plan asked for (e.g. cut short)."""
+    info = probe(path)
+    if (info.width, info.height) != (plan.width, plan.height) or \
+            abs(info.duration - plan.duration) > 2 / plan.fps:
+        raise MediaError(_failing_file(plan), f"render came out as {info.width}x{info.height}, "
+                                              f"{info.duration:.2f} s instead of {plan.width}x"
+                                              f"{plan.height}, {plan.duration:.2f} s; not published")
 
 
 def _failing_file(plan: EditPlan) -> str:
