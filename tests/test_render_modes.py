@@ -1,0 +1,83 @@
+"""Trims, reframe modes and kit intro videos, checked on the rendered pictures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import make_kit, run_cli, write_job
+from media import ffmpeg, frame_png, inspect, make_clip, mean_rgb
+
+FPS = 30
+
+
+def _numbered_clip(path: Path, seconds: float = 3.0) -> Path:
+    """A grey clip whose brightness encodes the frame number within each second."""
+    ffmpeg("-f", "lavfi", "-i", f"color=gray:s=160x90:r={FPS}:d={seconds}",
+           "-vf", "geq=lum='16+mod(N\\,30)*7':cb=128:cr=128", "-c:v", "libx264", "-g", "15",
+           "-pix_fmt", "yuv420p", "-qp", "0", str(path))
+    return path
+
+
+def _render(tmp_path: Path, body: str, *extra: str, kit_extra: str = "") -> tuple[int, str, Path]:
+    make_kit(tmp_path / "brand" / "test", kit_extra)
+    job = write_job(tmp_path, "name: t\nbrand: brand/test\nfootage: footage\n"
+                              "targets: [reels-small]\n" + body)
+    code, out = run_cli(job, "--output", tmp_path / "out", *extra)
+    return code, out, tmp_path / "out" / "t"
+
+
+def test_trim_is_frame_accurate(tmp_path):
+    (tmp_path / "footage").mkdir()
+    _numbered_clip(tmp_path / "footage" / "n.mov")
+    code, out, folder = _render(tmp_path, "videos:\n  - name: n\n    clips:\n"
+                                          "      - {file: n.mov, start: 1.5, end: 2.5}\n")
+    assert code == 0, out
+    info = inspect(folder / "n.reels-small.mp4")
+    assert info["frames"] == 30 + 30 + 30  # 1 s intro, exactly 1 s of clip, 1 s outro
+    # The first clip frame is source frame 45 (1.5 s): luma 16 + 15 * 7 = 121, the last is
+    # frame 74: 16 + 14 * 7 = 114. Neighbouring frames differ by 7 levels.
+    # Seeking keeps the first frame at or after the time: ask a quarter frame early.
+    first = frame_png(folder / "n.reels-small.mp4", (30 - 0.25) / FPS, tmp_path / "first.png")
+    last = frame_png(folder / "n.reels-small.mp4", (59 - 0.25) / FPS, tmp_path / "last.png")
+    box = (100, 180, 116, 200)  # centre: the clip itself, not the blurred fill
+    assert abs(mean_rgb(first, box)[0] - _full_range(121)) <= 3
+    assert abs(mean_rgb(last, box)[0] - _full_range(114)) <= 3
+
+
+def _full_range(luma: int) -> float:
+    return (luma - 16) * 255 / 219
+
+
+@pytest.mark.parametrize("mode", ["fit", "crop", "blur"])
+def test_reframe_modes_for_landscape(tmp_path, mode):
+    (tmp_path / "footage").mkdir()
+    ffmpeg("-f", "lavfi", "-i", "color=white:s=320x180:r=30:d=1", "-c:v", "libx264",
+           "-pix_fmt", "yuv420p", str(tmp_path / "footage" / "w.mov"))
+    code, out, folder = _render(tmp_path, f"reframe: {mode}\n")
+    assert code == 0, out
+    png = frame_png(folder / "w.reels-small.mp4", 1.5, tmp_path / "f.png")
+    band_top = mean_rgb(png, (0, 60, 120, 80))  # above the 16:9 picture, left of the logo
+    centre = mean_rgb(png, (40, 180, 176, 200))
+    assert min(centre) > 235  # the picture itself
+    if mode == "fit":  # padded with the kit's primary colour #003366
+        assert band_top == pytest.approx((0, 51, 102), abs=6)
+    elif mode == "crop":  # centre crop: white everywhere
+        assert min(band_top) > 235
+    else:  # blurred and darkened copy of a white picture: grey, not white, not blue
+        assert 150 < band_top[0] < 235 and abs(band_top[0] - band_top[2]) < 8
+
+
+def test_intro_from_kit_video_and_debug_prints_commands(tmp_path):
+    (tmp_path / "footage").mkdir()
+    make_clip(tmp_path / "footage" / "c.mov", seconds=1.0)
+    kit = tmp_path / "brand" / "test"
+    kit.mkdir(parents=True)
+    make_clip(kit / "intro.mp4", size="1080x1920", seconds=1.5, audio=False)
+    code, out, folder = _render(tmp_path, "", "--debug",
+                                kit_extra="intro: {file: intro.mp4}\n")
+    assert code == 0, out
+    info = inspect(folder / "c.reels-small.mp4")
+    assert abs(info["duration"] - (1.5 + 1.0 + 1.0)) <= 1 / FPS
+    assert "-filter_complex" in out and "file:" in out  # --debug shows each ffmpeg command
