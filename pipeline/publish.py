@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import tempfile
 from contextlib import contextmanager
@@ -52,5 +53,17 @@ def sha256(path: Path) -> str:
 
 def write_manifest(folder: Path, manifest: dict) -> Path:
     path = folder / "manifest.json"
-    write_text(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    write_text(path, json.dumps(_finite(manifest), indent=2, ensure_ascii=False,
+                                allow_nan=False) + "\n")
     return path
+
+
+def _finite(value):
+    """JSON has no infinity; loudnorm reports -inf for silence. Write null instead."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value

@@ -40,6 +40,7 @@ class Output:
     path: Path
     duration: float
     size: int
+    settings: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -173,7 +174,10 @@ def _render_output(plan: EditPlan, folder: Path, options: Options, reporter: Rep
             ffmpeg.run(graph.cover_argv(plan, str(final.resolve()), str(cover.resolve())),
                        cwd=work, file=final, debug=debug)
         reporter.finish(label)
-    return Output(plan.video, plan.target, final, plan.duration, final.stat().st_size)
+    settings = {"size": f"{plan.width}x{plan.height}", "fps": plan.fps, **plan.encoder,
+                "loudness_target": plan.loudness, "loudness_measured_input": measured[key],
+                "captions": "burned in" if plan.captions else "none", "plan_version": plan.version}
+    return Output(plan.video, plan.target, final, plan.duration, final.stat().st_size, settings)
 
 
 def _check_written(path: Path, plan: EditPlan) -> None:
@@ -218,6 +222,7 @@ def _manifest(job: Job, result: Result) -> dict:
         "outputs": [{
             "video": o.video, "target": o.target, "file": o.path.name,
             "sha256": sha256(o.path), "bytes": o.size, "duration": round(o.duration, 3),
+            "settings": o.settings,
         } for o in result.outputs],
         "failures": [e.message() for e in result.failures],
         "tools": _versions(),
