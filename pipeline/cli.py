@@ -96,8 +96,9 @@ def _error(console: Console, exc: PipelineError, debug: bool) -> None:
 
 def _summary(console: Console, result: Result) -> None:
     table = Table(title=f"{result.job.name}: {len(result.outputs)} file(s) in {result.folder}")
-    for col in ("video", "target", "duration", "size", "path"):
+    for col in ("video", "target", "duration", "size"):
         table.add_column(col)
+    table.add_column("path", overflow="fold")  # the press officer needs all of it
     for o in result.outputs:
         table.add_row(o.video, o.target, f"{o.duration:.2f} s", f"{o.size / 1e6:.1f} MB",
                       str(o.path))
