@@ -10,7 +10,7 @@ import math
 from dataclasses import asdict, dataclass, field
 
 from .brand import BrandKit
-from .captions import AssStyle, Cue, place
+from .captions import AssStyle, Cue, Word, place
 from .errors import MediaError
 from .presets import Preset
 from .probe import MediaInfo
@@ -88,7 +88,8 @@ class EditPlan:
         segs = tuple(Segment(**{**s, "overlays": tuple(Overlay(**o) for o in s["overlays"])})
                      for s in d["segments"])
         return cls(**{**d, "segments": segs, "logo": ov(d["logo"]),
-                      "cues": tuple(Cue(**c) for c in d["cues"]),
+                      "cues": tuple(Cue(**{**c, "words": tuple(Word(**w) for w in c.get("words", ()))})
+                                    for c in d["cues"]),
                       "assets": tuple(Asset(**a) for a in d["assets"])})
 
 
