@@ -112,9 +112,12 @@ def split_at_pauses(groups: list[Group], rules: CueRules) -> list[Group]:
 
 
 def _fits(words: Group, rules: CueRules) -> bool:
-    lines = break_lines(words, rules)
-    return (len(lines) <= rules.max_lines and all(len(ln) <= rules.max_chars for ln in lines)
-            and words[-1].end - words[0].start <= rules.max_seconds)
+    """Shown at once: within the line and time limits, and no name broken across lines."""
+    lines = _layout(words, rules, rules.max_lines)
+    breaks = [sum(len(g) for g in lines[:k]) for k in range(1, len(lines))]
+    return (all(len(_text(g)) <= rules.max_chars for g in lines)
+            and words[-1].end - words[0].start <= rules.max_seconds
+            and not any(_inside_name(words, i, rules.keep_together) for i in breaks))
 
 
 def _bare(text: str) -> str:
@@ -163,24 +166,24 @@ def split_to_fit(groups: list[Group], rules: CueRules) -> list[Group]:
     return out
 
 
-def break_lines(words: Group, rules: CueRules, max_lines: int | None = None) -> list[str]:
+def break_lines(words: Group, rules: CueRules) -> list[str]:
     """Lay a cue's words out in lines of at most `max_chars`, breaking only between words,
     preferring a break after punctuation or before a conjunction; the lower line may be the
     longer one (the pyramid shape readers scan fastest)."""
-    max_chars = rules.max_chars
-    max_lines = rules.max_lines if max_lines is None else max_lines
-    text = _text(words)
-    if len(text) <= max_chars or len(words) == 1 or max_lines == 1:
-        return [text]
-    best, best_cost = None, float("inf")
+    return [_text(line) for line in _layout(words, rules, rules.max_lines)]
+
+
+def _layout(words: Group, rules: CueRules, max_lines: int) -> list[Group]:
+    if len(_text(words)) <= rules.max_chars or len(words) == 1 or max_lines == 1:
+        return [words]
+    best, best_cost = 1, float("inf")
     for i in range(1, len(words)):
         top, bottom = _text(words[:i]), _text(words[i:])
-        over = max(0, len(top) - max_chars) + max(0, len(bottom) - max_chars)
+        over = max(0, len(top) - rules.max_chars) + max(0, len(bottom) - rules.max_chars)
         cost = 10 * over + _split_cost(words, i, rules) + (0.05 if len(top) > len(bottom) else 0)
         if cost < best_cost:
             best, best_cost = i, cost
-    rest = break_lines(words[best:], rules, max_lines - 1)
-    return [_text(words[:best]), *rest]
+    return [words[:best], *_layout(words[best:], rules, max_lines - 1)]
 
 
 def _reading_time(cue_text: str, rules: CueRules) -> float:
