@@ -226,6 +226,36 @@ def build_cues(words: list[Word], rules: CueRules = CueRules()) -> list[Cue]:
     return remove_overlaps(extend_for_reading(cues, rules), rules)
 
 
+def attach_words(cues: list[Cue], words: list[Word]) -> list[Cue]:
+    """Timed words for cues read back from a corrected caption file.
+
+    Each cue takes the transcript's words that fall inside it. Where a person changed a word,
+    the token count is unchanged and each token keeps its word's timing, so only that word
+    changes on screen; where they added or removed words, the cue's time is shared out by
+    token length.
+    """
+    out = []
+    for c in cues:
+        tokens = c.text.split()
+        inside = [w for w in words if c.start <= (w.start + w.end) / 2 < c.end]
+        if len(inside) == len(tokens):
+            timed = tuple(replace(w, text=t) for w, t in zip(inside, tokens))
+        else:
+            timed = _spread(tokens, c.start, c.end)
+        out.append(replace(c, words=timed))
+    return out
+
+
+def _spread(tokens: list[str], start: float, end: float) -> tuple[Word, ...]:
+    total = sum(len(t) + 1 for t in tokens) or 1
+    out, t = [], start
+    for tok in tokens:
+        d = (end - start) * (len(tok) + 1) / total
+        out.append(Word(round(t, 3), round(t + d, 3), tok))
+        t += d
+    return tuple(out)
+
+
 # --- SRT -------------------------------------------------------------------------------------
 
 _TS = r"(\d+):(\d{1,2}):(\d{1,2})[,.](\d{1,3})"

