@@ -256,6 +256,36 @@ def _spread(tokens: list[str], start: float, end: float) -> tuple[Word, ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class Readability:
+    """How readable a video's captions are, for the summary and the manifest."""
+
+    cues: int
+    over_limits: int          # cues breaking a line, length, duration or reading-speed limit
+    slowest_cps: float        # the highest characters-per-second of any cue (slowest to read)
+
+    def to_json(self) -> dict:
+        return {"cues": self.cues, "over_limits": self.over_limits,
+                "slowest_cps": round(self.slowest_cps, 1)}
+
+
+def _cps(c: Cue) -> float:
+    return len(c.text.replace("\n", "")) / max(c.end - c.start, 0.001)
+
+
+def over_limits(c: Cue, rules: CueRules) -> bool:
+    lines = c.text.split("\n")
+    duration = c.end - c.start
+    return (len(lines) > rules.max_lines or any(len(ln) > rules.max_chars for ln in lines)
+            or _cps(c) > rules.max_cps + 0.05 or duration > rules.max_seconds + 0.01
+            or duration < rules.min_seconds - 0.01)
+
+
+def readability(cues: list[Cue], rules: CueRules) -> Readability:
+    return Readability(len(cues), sum(over_limits(c, rules) for c in cues),
+                       max((_cps(c) for c in cues), default=0.0))
+
+
 # --- SRT -------------------------------------------------------------------------------------
 
 _TS = r"(\d+):(\d{1,2}):(\d{1,2})[,.](\d{1,3})"

@@ -39,6 +39,9 @@ class RichReporter:
     def debug(self, line: str) -> None:
         self.console.print(line, markup=False, highlight=False, soft_wrap=True)
 
+    def warn(self, line: str) -> None:
+        self.console.print(line, style="yellow", markup=False, highlight=False, soft_wrap=True)
+
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("job_file", type=click.Path(path_type=Path))
@@ -103,6 +106,24 @@ def _summary(console: Console, result: Result) -> None:
         table.add_row(o.video, o.target, f"{o.duration:.2f} s", f"{o.size / 1e6:.1f} MB",
                       str(o.path))
     console.print(table)
+    if result.captions:
+        console.print(_caption_table(result.captions))
+
+
+def _caption_table(reports: dict[str, dict]) -> Table:
+    """What to check before publishing: readability and how sure Whisper was."""
+    table = Table(title="Captions (correct them in the caption file, then render again)")
+    for col in ("video", "cues", "over limits", "slowest", "language", "confidence"):
+        table.add_column(col)
+    table.add_column("caption file", overflow="fold")
+    for video, r in reports.items():
+        lang = r.get("language") or "?"
+        if r.get("language_probability") is not None:
+            lang += f" ({r['language_probability']:.0%})"
+        conf = f"{r['confidence']:.0%}" if r.get("confidence") is not None else "-"
+        table.add_row(video, str(r["cues"]), str(r["over_limits"]), f"{r['slowest_cps']:.0f} cps",
+                      lang, conf, r.get("caption_file", ""))
+    return table
 
 
 def main() -> None:

@@ -111,31 +111,30 @@ def frames_for(seconds: float, fps: int) -> int:
     return max(1, math.floor(seconds * fps + 1e-6))
 
 
-def make_plan(job: Job, video: Video, infos: dict[str, MediaInfo],
-              clip_cues: list[list[Cue]], preset: Preset) -> EditPlan:
+def make_plan(job: Job, video: Video, infos: dict[str, MediaInfo], body_cues: list[Cue],
+              preset: Preset) -> EditPlan:
     """Everything one output needs, computed without touching a file.
 
-    `infos` maps str(path) → MediaInfo for every clip and kit video file; `clip_cues` holds
-    each clip's cues in its own source timeline.
+    `infos` maps str(path) → MediaInfo for every clip and kit video file; `body_cues` are the
+    video's captions timed from the first frame of its first clip (intro not included).
     """
     kit = job.brand
     assets: list[Asset] = []
     segments: list[Segment] = []
-    cues: list[Cue] = []
     intro = _bumper(kit, "intro", preset, infos, assets)
     if intro:
         segments.append(intro)
     clip_start_frame = sum(s.frames for s in segments)
-    for i, (clip, ccues) in enumerate(zip(video.clips, clip_cues)):
+    for i, clip in enumerate(video.clips):
         info = infos[str(clip.path)]
         start, end = clip_range(clip, info)
         frames = frames_for(end - start, preset.fps)
-        offset = sum(s.frames for s in segments) / preset.fps
-        cues += place(ccues, start, start + frames / preset.fps, offset)
         overlays = _lower_third(clip, i, kit, preset, frames, assets)
         segments.append(Segment("media", str(clip.path), start, frames, info.has_audio, info.hdr,
                                 _reframe(job.reframe, info, preset), overlays=overlays))
     clip_end_frame = sum(s.frames for s in segments)
+    cues = place(body_cues, 0.0, (clip_end_frame - clip_start_frame) / preset.fps,
+                 clip_start_frame / preset.fps)
     outro = _bumper(kit, "outro", preset, infos, assets)
     if outro:
         segments.append(outro)
@@ -145,7 +144,7 @@ def make_plan(job: Job, video: Video, infos: dict[str, MediaInfo],
         captions = "captions.ass"
         assets.append(Asset("font" + kit.caption_font.suffix.lower(), "font",
                             {"src": str(kit.caption_font)}))
-        assets.append(Asset(captions, "ass", {"style": asdict(_ass_style(kit, preset))}))
+        assets.append(Asset(captions, "ass", {"style": asdict(_ass_style(job, preset))}))
     return EditPlan(
         version=PLAN_VERSION, video=video.name, target=preset.name, width=preset.width,
         height=preset.height, fps=preset.fps, fill_color=kit.spec.colors.primary,
@@ -228,7 +227,8 @@ def _lower_third(clip: Clip, index: int, kit: BrandKit, preset: Preset, frames: 
     return (Overlay(name, str(s.left), f"main_h-overlay_h-{lift}", LOWER_THIRD_DELAY, end),)
 
 
-def _ass_style(kit: BrandKit, preset: Preset) -> AssStyle:
+def _ass_style(job: Job, preset: Preset) -> AssStyle:
+    kit = job.brand
     st = kit.spec.captions
     family, bold = kit.caption_face
     s = preset.safe
@@ -237,4 +237,5 @@ def _ass_style(kit: BrandKit, preset: Preset) -> AssStyle:
         size=round(st.size * preset.scale), color=st.color, outline_color="#000000",
         outline=round(st.outline * preset.scale, 1), box=st.box,
         margin_l=s.left, margin_r=s.right, margin_v=s.bottom,
+        highlight=st.highlight, words=job.caption_style_name == "word",
     )

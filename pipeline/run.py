@@ -9,15 +9,16 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Protocol
 
-from . import __version__, cards, ffmpeg, graph
-from .captions import AssStyle, Cue, parse_srt, to_ass, to_srt, to_vtt
-from .errors import JobError, MediaError, PipelineError
-from .plan import Asset, EditPlan, make_plan
+from . import __version__, cards, ffmpeg, graph, transcribe
+from .captions import AssStyle, Cue, CueRules, build_cues, readability, to_ass, to_srt, to_vtt
+from .correction import caption_path, read_caption_file, write_caption_file
+from .errors import JobError, PipelineError, TranscribeError
+from .plan import Asset, EditPlan, clip_range, frames_for, make_plan
 from .presets import PRESETS, get_preset
 from .probe import MediaInfo, probe
 from .publish import atomic_path, sha256, write_manifest, write_text
@@ -49,12 +50,14 @@ class Result:
     folder: Path
     outputs: list[Output] = field(default_factory=list)
     failures: list[PipelineError] = field(default_factory=list)
+    captions: dict[str, dict] = field(default_factory=dict)   # video → readability report
 
 
 class Reporter(Protocol):
     def start(self, label: str, seconds: float) -> Callable[[float], None]: ...
     def finish(self, label: str) -> None: ...
     def debug(self, line: str) -> None: ...
+    def warn(self, line: str) -> None: ...
 
 
 class Quiet:
@@ -69,6 +72,9 @@ class Quiet:
     def debug(self, line: str) -> None:
         pass
 
+    def warn(self, line: str) -> None:
+        pass
+
 
 def run_job(path: Path, options: Options = Options(), reporter: Reporter = Quiet()) -> Result:
     """Render every video of the job to every target. A JobError stops everything before
@@ -77,13 +83,14 @@ def run_job(path: Path, options: Options = Options(), reporter: Reporter = Quiet
     targets = _targets(job, options)
     videos = _videos(job, options)
     kit_infos = _probe_kit(job)
+    _check_model(job, videos)
     folder = options.output / job.name
     folder.mkdir(parents=True, exist_ok=True)
     result = Result(job, folder)
     for video in videos:
         try:
             result.outputs += _render_video(job, video, targets, kit_infos, folder, options,
-                                            reporter)
+                                            reporter, result)
         except PipelineError as exc:
             result.failures.append(exc)
     write_manifest(folder, _manifest(job, result))
@@ -119,16 +126,27 @@ def _probe_kit(job: Job) -> dict[str, MediaInfo]:
     return infos
 
 
+def _check_model(job: Job, videos: tuple[Video, ...]) -> None:
+    """A missing Whisper model is a set-up problem: say so once, before rendering anything."""
+    if all(caption_path(job, v).is_file() for v in videos):
+        return  # every video has its caption file: Whisper is not needed
+    try:
+        transcribe.resolve_model(job.model)
+    except TranscribeError as exc:
+        raise JobError(job.path, f"transcription.model: {exc.reason}") from None
+
+
 def _render_video(job: Job, video: Video, targets: tuple[str, ...],
                   kit_infos: dict[str, MediaInfo], folder: Path, options: Options,
-                  reporter: Reporter) -> list[Output]:
+                  reporter: Reporter, result: Result) -> list[Output]:
     infos = dict(kit_infos)
     for clip in video.clips:
         infos.setdefault(str(clip.path), probe(clip.path))
-    clip_cues = [_clip_cues(c.path) for c in video.clips]
+    body_cues, origin = _video_cues(job, video, infos, get_preset(targets[0]).fps, reporter)
+    result.captions[video.name] = {**readability(body_cues, cue_rules(job)).to_json(), **origin}
     outputs = []
     measured: dict[tuple, dict] = {}
-    plans = [make_plan(job, video, infos, clip_cues, get_preset(t)) for t in targets]
+    plans = [make_plan(job, video, infos, body_cues, get_preset(t)) for t in targets]
     for plan in plans:
         outputs.append(_render_output(plan, folder, options, reporter, measured))
     cues = list(plans[0].cues)
@@ -138,16 +156,53 @@ def _render_video(job: Job, video: Video, targets: tuple[str, ...],
     return outputs
 
 
-def _clip_cues(clip: Path) -> list[Cue]:
-    """Captions for a clip from an SRT beside it (IMG_0412.srt next to IMG_0412.MOV)."""
-    for suffix in (".srt", ".SRT"):
-        srt = clip.with_suffix(suffix)
-        if srt.is_file():
-            try:
-                return parse_srt(srt.read_text(encoding="utf-8-sig"))
-            except UnicodeDecodeError:
-                raise MediaError(srt, "subtitle file is not UTF-8 text; save it as UTF-8") from None
-    return []
+def cue_rules(job: Job) -> CueRules:
+    st = job.caption_style
+    return CueRules(max_chars=st.max_chars, max_lines=st.max_lines, max_cps=st.max_cps,
+                    min_seconds=st.min_seconds, max_seconds=st.max_seconds,
+                    keep_together=tuple(g for g in job.glossary if " " in g))
+
+
+def _video_cues(job: Job, video: Video, infos: dict[str, MediaInfo], fps: int,
+                reporter: Reporter) -> tuple[list[Cue], dict]:
+    """The video's captions from its caption file if there is one, else from Whisper (and
+    then written to the caption file for correction). Timed from the first clip frame."""
+    ranges = [clip_range(c, infos[str(c.path)]) for c in video.clips]
+    lengths = [frames_for(e - s, fps) / fps for s, e in ranges]
+    cut = [[c.path.name, s, round(s + n, 3)] for c, (s, _), n in zip(video.clips, ranges, lengths)]
+    path = caption_path(job, video)
+    if path.is_file():
+        found = read_caption_file(path, cut)
+        if found.stale:
+            reporter.warn(f"warning: {path}: made for other clips or trims than the job has "
+                          "now; check it, or delete it to transcribe again")
+        return found.cues, {**found.origin, "caption_file": str(path)}
+    cues: list[Cue] = []
+    transcripts = []
+    offset = 0.0
+    for clip, (start, _), length in zip(video.clips, ranges, lengths):
+        if infos[str(clip.path)].has_audio:
+            t = transcribe.transcribe(clip.path, language=job.language, model=job.model,
+                                      glossary=job.glossary, start=start, end=start + length,
+                                      cache_dir=transcribe.transcripts_dir())
+            transcripts.append(t)
+            shift = offset - start
+            words = [replace(w, start=w.start + shift, end=w.end + shift) for w in t.words]
+            cues += build_cues(words, cue_rules(job))  # per clip: no cue spans a join
+        offset += length
+    origin = _origin(job, transcripts)
+    write_caption_file(path, cues, origin, cut)
+    return cues, {**origin, "caption_file": str(path)}
+
+
+def _origin(job: Job, transcripts: list) -> dict:
+    words = [w for t in transcripts for w in t.words]
+    return {
+        "source": "whisper", "model": job.model, "glossary": list(job.glossary),
+        "language": transcripts[0].language if transcripts else job.language,
+        "language_probability": min((t.language_probability for t in transcripts), default=None),
+        "confidence": round(sum(w.probability for w in words) / len(words), 3) if words else None,
+    }
 
 
 def _render_output(plan: EditPlan, folder: Path, options: Options, reporter: Reporter,
@@ -224,6 +279,7 @@ def _manifest(job: Job, result: Result) -> dict:
             "sha256": sha256(o.path), "bytes": o.size, "duration": round(o.duration, 3),
             "settings": o.settings,
         } for o in result.outputs],
+        "captions": result.captions,
         "failures": [e.message() for e in result.failures],
         "tools": _versions(),
     }
@@ -231,7 +287,7 @@ def _manifest(job: Job, result: Result) -> dict:
 
 def _versions() -> dict:
     out = {"pipeline": __version__, "python": sys.version.split()[0], "ffmpeg": ffmpeg.version()}
-    for pkg in ("av", "imageio-ffmpeg", "pillow", "pydantic"):
+    for pkg in ("av", "imageio-ffmpeg", "pillow", "pydantic", "faster-whisper", "ctranslate2"):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:

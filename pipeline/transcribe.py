@@ -109,6 +109,13 @@ def models_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pipeline/models"
 
 
+def transcripts_dir() -> Path:
+    """Where transcripts are cached; PIPELINE_CACHE_DIR moves it (tests, shared PCs)."""
+    if os.environ.get("PIPELINE_CACHE_DIR"):
+        return Path(os.environ["PIPELINE_CACHE_DIR"]) / "transcripts"
+    return models_dir().parent / "transcripts"
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -283,15 +290,25 @@ def is_unbacked_hallucination(text: str, no_speech_prob: float, avg_logprob: flo
             or mean_prob < 0.5)
 
 
-def _decode(model: Any, audio: np.ndarray, language: str, hotwords: str | None,
+def _decode(model: Any, audio: np.ndarray, language: str, prompt: str | None,
             beam_size: int) -> list[Any]:
     segments, info = model.transcribe(
         audio, language=None if language == "auto" else language, beam_size=beam_size,
         word_timestamps=True, vad_filter=True,  # VAD keeps silence away from the decoder
         condition_on_previous_text=False,       # one bad segment must not seed the next
         no_speech_threshold=NO_SPEECH_THRESHOLD, log_prob_threshold=LOG_PROB_THRESHOLD,
-        compression_ratio_threshold=LOOP_RATIO, hotwords=hotwords)
+        compression_ratio_threshold=LOOP_RATIO, initial_prompt=prompt)
     return [info, *segments]                    # the generator is lazy: run it here
+
+
+def glossary_prompt(glossary: Sequence[str]) -> str | None:
+    """The glossary as Whisper's initial prompt: the spellings it should prefer.
+
+    Measured with base on the example clips and speech_de.wav, WER per clip: no glossary
+    0.41/0.33/0.23; as `hotwords` 0.24/0.07/0.21 (and "Wir kommen" for "Willkommen" in one
+    run); as this prompt 0.06/0.07/0.23; both together 0.41/0.60/0.26.
+    """
+    return f"Glossar: {', '.join(glossary)}." if glossary else None
 
 
 def _run_whisper(folder: Path, audio: np.ndarray, language: str, glossary: Sequence[str],
@@ -299,7 +316,7 @@ def _run_whisper(folder: Path, audio: np.ndarray, language: str, glossary: Seque
     global WHISPER_RUNS
     model = load_model(folder)
     WHISPER_RUNS += 1
-    result = _decode(model, audio, language, ", ".join(glossary) or None, beam_size)
+    result = _decode(model, audio, language, glossary_prompt(glossary), beam_size)
     sampled = sum(s.temperature > 0 for s in result[1:])
     if glossary and sampled:
         # Hotwords can tip base into a loop ("Anmeldung, Anmeldung, ..."), which Whisper escapes
@@ -335,7 +352,7 @@ def transcribe(media: Path, *, language: str = "de", model: str = "base",
                "vad": True, "glossary": list(glossary), "condition_on_previous_text": False,
                "no_speech_threshold": NO_SPEECH_THRESHOLD, "compression_ratio": LOOP_RATIO,
                "log_prob_threshold": LOG_PROB_THRESHOLD, "compute_type": "int8",
-               "start": start, "end": end, "filter": FILTER_VERSION,
+               "start": start, "end": end, "filter": FILTER_VERSION, "glossary_as": "initial_prompt",
                "engine": f"faster-whisper {metadata.version('faster-whisper')}"}
     audio = decode_audio(media, start, end)
     key = hashlib.sha256(audio.tobytes())

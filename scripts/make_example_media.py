@@ -4,9 +4,10 @@
 Produces (relative to ROOT, the repository root by default):
 
     footage/example/IMG_0001.MOV   portrait phone clip (coded 960x540 + display matrix)
-    footage/example/IMG_0001.srt   its German speech as subtitles
+    tests/data/example_IMG_0001.srt  its German speech as subtitles (the reference for tests;
+                                   not beside the clip, where nothing reads it)
     footage/example/IMG_0002.MOV   landscape 16:9 phone clip, 960x540
-    footage/example/IMG_0002.srt
+    tests/data/example_IMG_0002.srt
     tests/data/speech_de.wav       16 kHz mono German speech for the Whisper WER test
     tests/data/speech_de.txt       its exact reference text (one line)
     brand/example/logo.png         fictional "Stadt Musterstadt" logo (RGBA)
@@ -86,7 +87,7 @@ MIN_CLIP_SECONDS = 7.0
 TAIL_SECONDS = 0.6  # room tone after the last sentence
 LEAD_IN = 0.4  # seconds of room tone before the first sentence
 GAP = 0.35  # seconds between sentences
-CLIP_SPEECH_RATE = 170  # espeak-ng words per minute
+CLIP_SPEECH_RATE = 140  # espeak-ng words per minute; at 170 Whisper base misheard half the words
 WER_SPEECH_RATE = 140
 WER_MAX_SECONDS = 20.0
 VOICE = "de"
@@ -693,7 +694,7 @@ def make_clips(root: Path, espeak: str, tmp: Path) -> None:
         overlay1, (540, 960), PORTRAIT_TRANSPOSE, speech1, seed=1,
     )
     finalize_mov(enc1, out_dir / "IMG_0001.MOV", PORTRAIT_ROTATION)
-    write_srt(out_dir / "IMG_0001.srt", timings1)
+    write_srt(root / "tests" / "data" / "example_IMG_0001.srt", timings1)
 
     # IMG_0002: landscape
     speech2, timings2 = build_speech_track(espeak, CLIP2_SENTENCES, tmp, "clip2")
@@ -716,7 +717,7 @@ def make_clips(root: Path, espeak: str, tmp: Path) -> None:
         overlay2, (960, 540), None, speech2, seed=2,
     )
     finalize_mov(enc2, out_dir / "IMG_0002.MOV", None)
-    write_srt(out_dir / "IMG_0002.srt", timings2)
+    write_srt(root / "tests" / "data" / "example_IMG_0002.srt", timings2)
 
 
 def make_wer_sample(root: Path, espeak: str, tmp: Path) -> None:
@@ -759,8 +760,8 @@ def main(argv: list[str] | None = None) -> int:
     make_logo(logo_dir / "logo.png")
 
     for rel in (
-        "footage/example/IMG_0001.MOV", "footage/example/IMG_0001.srt",
-        "footage/example/IMG_0002.MOV", "footage/example/IMG_0002.srt",
+        "footage/example/IMG_0001.MOV", "tests/data/example_IMG_0001.srt",
+        "footage/example/IMG_0002.MOV", "tests/data/example_IMG_0002.srt",
         "tests/data/speech_de.wav", "tests/data/speech_de.txt", "brand/example/logo.png",
     ):
         p = root / rel

@@ -42,6 +42,15 @@ def run_cli(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _transcript_cache(tmp_path_factory):
+    """Tests start with an empty transcript cache of their own, never the user's."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PIPELINE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    yield
+    mp.undo()
+
+
 @pytest.fixture
 def kit(tmp_path: Path) -> Path:
     return make_kit(tmp_path / "brand" / "test")

@@ -53,21 +53,22 @@ def _infos(job, **land):
 
 
 def test_plan_segments_frames_and_cue_offsets(job):
-    cues = [[Cue(1.5, 2.5, "eins")], [Cue(0.0, 1.0, "zwei")]]
+    # Timed from the first clip frame: "zwei" is spoken 0.0-1.0 s into the second clip.
+    cues = [Cue(0.5, 1.5, "eins"), Cue(2.0, 3.0, "zwei")]
     plan = make_plan(job, job.videos[0], _infos(job), cues, PRESETS["tiktok"])
     kinds = [(s.kind, s.frames, s.reframe) for s in plan.segments]
     # intro card 1 s, portrait clip trimmed to 2 s (fills: crop), landscape 4 s (blur), outro.
     assert kinds == [("card", 30, "crop"), ("media", 60, "crop"), ("media", 120, "blur"),
                      ("card", 30, "crop")]
     assert plan.duration == pytest.approx(8.0)
-    # Cue times move into the output timeline: + intro, - trim start, + earlier clips.
+    # Cue times move into the output timeline: + the intro.
     assert plan.cues == (Cue(1.5, 2.5, "eins"), Cue(3.0, 4.0, "zwei"))
 
 
 def test_logo_and_lower_third_inside_safe_zone(job):
     for name in ("tiktok", "reels"):
         preset = PRESETS[name]
-        plan = make_plan(job, job.videos[0], _infos(job), [[], []], preset)
+        plan = make_plan(job, job.videos[0], _infos(job), [], preset)
         s = preset.safe
         assert plan.logo.x == f"main_w-overlay_w-{s.right}" and plan.logo.y == str(s.top)
         # Shown over the clips only, not over the intro and outro cards.
@@ -85,11 +86,11 @@ def test_trim_beyond_clip_is_a_media_error(job):
     port = job.videos[0].clips[0].path
     infos[str(port)] = _info(port, 1080, 1920, seconds=2.0)
     with pytest.raises(MediaError, match="end 3 s lies beyond the clip's end"):
-        make_plan(job, job.videos[0], infos, [[], []], PRESETS["reels"])
+        make_plan(job, job.videos[0], infos, [], PRESETS["reels"])
 
 
 def test_plan_json_round_trip(job):
-    plan = make_plan(job, job.videos[0], _infos(job), [[Cue(1.5, 2.0, "x")], []], PRESETS["reels"])
+    plan = make_plan(job, job.videos[0], _infos(job), [Cue(1.5, 2.0, "x")], PRESETS["reels"])
     again = EditPlan.from_json(json.loads(json.dumps(plan.to_json())))
     assert again == plan
 

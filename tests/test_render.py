@@ -40,8 +40,10 @@ def rendered(tmp_path_factory) -> tuple[Path, int, str]:
         make_clip(footage / f"{name}.mov", **opts)
         trim = f", start: {start}" + (f", end: {end}" if end else "")
         videos.append(f"  - name: {name}\n    clips:\n      - {{file: {name}.mov{trim}}}\n")
-    (footage / "vfr.srt").write_text("1\n00:00:00,200 --> 00:00:01,500\nGrüße aus der Straße\n\n",
-                                     encoding="utf-8")
+    # A corrected caption file, as a person leaves it after the first render: used as it is.
+    (root / "job.captions").mkdir()
+    (root / "job.captions" / "vfr.srt").write_text(
+        "1\n00:00:00,200 --> 00:00:01,500\nGrüße aus der Straße\n\n", encoding="utf-8")
     job = write_job(root, f"name: mixed\nbrand: brand/test\nfootage: footage\n"
                           f"targets: [{', '.join(TARGETS)}]\nvideos:\n" + "".join(videos))
     code, out = run_cli(job, "--output", root / "out")

@@ -1,7 +1,9 @@
 """Offline Whisper: the pip-packaged base model, word timing, glossary, silence and the cache.
 
 The WER bounds were measured on tests/data/speech_de.wav (espeak-ng, robotic) with the base
-model, int8, beam 5, on a 2-core CPU: 0.231 without glossary, 0.128 with it. They carry margin
+model, int8, beam 5, on a 2-core CPU: 0.231 without glossary, 0.179 with it (given to Whisper
+as its initial prompt; as hotwords it measured 0.128 here but did worse on the example clips,
+see transcribe.glossary_prompt). They carry margin
 for other CPUs' int8 kernels, not for a different model or speech file.
 """
 
@@ -144,7 +146,7 @@ def test_the_glossary_fixes_terms_that_base_gets_wrong(cache: Path) -> None:
     fixed = words_of(text_of(t))
     for term in ("denkmalpflege", "denkmals"):
         assert term not in plain and term in fixed, (term, plain, fixed)
-    assert wer(REFERENCE, text_of(t)) <= 0.18  # measured 0.128
+    assert wer(REFERENCE, text_of(t)) <= 0.21  # measured 0.179
     assert t.options["glossary"] == list(GLOSSARY)
 
 
