@@ -1,0 +1,125 @@
+"""Captions in a real render: Whisper once, a caption file to correct, the cache, silence."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, make_kit, run_cli, write_job
+from media import ffmpeg, frame_png, make_clip
+from pipeline import transcribe
+from pipeline.captions import parse_srt
+
+SPEECH_CLIP = ROOT / "footage" / "example" / "IMG_0002.MOV"   # landscape, 8.8 s of German
+
+
+@pytest.fixture
+def job(tmp_path: Path) -> Path:
+    make_kit(tmp_path / "brand" / "test", "glossary: [Landesamt für Denkmalpflege]\n")
+    (tmp_path / "footage").mkdir()
+    shutil.copy(SPEECH_CLIP, tmp_path / "footage" / "denkmal.mov")
+    return write_job(tmp_path, """\
+        name: t
+        brand: brand/test
+        footage: footage
+        targets: [reels-small]
+        """)
+
+
+def _render(job: Path, *extra: str) -> tuple[int, str]:
+    return run_cli(job, "--output", job.parent / "out", *extra)
+
+
+def test_caption_file_is_written_then_used_as_edited(job):
+    code, out = _render(job)
+    assert code == 0, out
+    caption_file = job.parent / "job.captions" / "denkmal.srt"
+    first = caption_file.read_text(encoding="utf-8")
+    sidecar = parse_srt((job.parent / "out" / "t" / "denkmal.srt").read_text(encoding="utf-8"))
+    # Sidecars are the caption file moved past the 1 s intro.
+    assert [c.start - 1.0 for c in sidecar] == pytest.approx(
+        [c.start for c in parse_srt(first)], abs=0.002)
+
+    # A person corrects one word; the next render must use it and not run Whisper.
+    cues = parse_srt(first)
+    wrong = cues[-1].text.split()[-1]
+    edited = first.replace(wrong, "Korrigiert.", 1) if first.count(wrong) == 1 else \
+        first[: first.rindex(wrong)] + "Korrigiert." + first[first.rindex(wrong) + len(wrong):]
+    caption_file.write_text(edited, encoding="utf-8")
+    runs = transcribe.WHISPER_RUNS
+    code, out = _render(job)
+    assert code == 0, out
+    assert transcribe.WHISPER_RUNS == runs
+    assert caption_file.read_text(encoding="utf-8") == edited  # never overwritten
+    after = parse_srt((job.parent / "out" / "t" / "denkmal.srt").read_text(encoding="utf-8"))
+    changed = [(a.text, b.text) for a, b in zip(sidecar, after) if a.text != b.text]
+    assert len(after) == len(sidecar) and [(a.start, a.end) for a in after] == [
+        (b.start, b.end) for b in sidecar]
+    assert len(changed) == 1 and changed[0][1].split()[-1] == "Korrigiert."
+    assert changed[0][0].split()[:-1] == changed[0][1].split()[:-1]  # only that word
+
+
+def test_transcript_cache_means_whisper_runs_once(job):
+    code, out = _render(job)
+    assert code == 0, out
+    (job.parent / "job.captions" / "denkmal.srt").unlink()  # force captions to be rebuilt
+    runs, loads = transcribe.WHISPER_RUNS, transcribe.MODEL_LOADS
+    code, out = _render(job)
+    assert code == 0, out
+    assert (transcribe.WHISPER_RUNS, transcribe.MODEL_LOADS) == (runs, loads)
+    assert (job.parent / "job.captions" / "denkmal.srt").is_file()
+
+
+def test_readability_report_in_manifest(job):
+    code, out = _render(job)
+    assert code == 0, out
+    report = json.loads((job.parent / "out" / "t" / "manifest.json").read_text())["captions"]
+    r = report["denkmal"]
+    assert r["cues"] >= 2 and r["over_limits"] == 0 and 0 < r["slowest_cps"] <= 20
+    assert r["language"] == "de" and r["language_probability"] > 0.9
+    assert 0 < r["confidence"] <= 1 and r["model"] == "base"
+    assert "Captions" in out and "denkmal" in out
+
+
+def _yellow_pixels(png: Path, box: tuple[int, int, int, int]) -> int:
+    from PIL import Image
+
+    with Image.open(png) as im:
+        px = list(zip(*(im.convert("RGB").crop(box).getchannel(c).tobytes() for c in "RGB")))
+        return sum(1 for r, g, b in px if r > 200 and 150 < g < 230 and b < 90)
+
+
+def test_word_style_burns_highlighted_words(job, tmp_path):
+    code, out = _render(job)
+    assert code == 0, out
+    video = job.parent / "out" / "t" / "denkmal.reels-small.mp4"
+    cues = parse_srt((job.parent / "out" / "t" / "denkmal.srt").read_text(encoding="utf-8"))
+    t = (cues[1].start + cues[1].end) / 2
+    box = (0, 200, 216, 250)  # the caption lines: above the bottom 35 % kept clear for Reels
+    block = _yellow_pixels(frame_png(video, t, tmp_path / "block.png"), box)
+    job.write_text(job.read_text().replace("targets:", "captions: {style: word}\ntargets:"))
+    code, out = _render(job)
+    assert code == 0, out
+    word = _yellow_pixels(frame_png(video, t, tmp_path / "word.png"), box)
+    assert word > block + 15, (word, block)  # the spoken word drawn in the kit's highlight
+    # The sidecars stay block cues for the platforms' closed captions.
+    after = parse_srt((job.parent / "out" / "t" / "denkmal.srt").read_text(encoding="utf-8"))
+    assert [c.text for c in after] == [c.text for c in cues]
+
+
+def test_room_tone_and_silence_give_no_captions(tmp_path):
+    make_kit(tmp_path / "brand" / "test")
+    (tmp_path / "footage").mkdir()
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=s=160x90:r=30:d=4", "-f", "lavfi", "-i",
+           "anoisesrc=c=pink:a=0.01:d=4:r=48000", "-shortest", "-c:v", "libx264",
+           "-pix_fmt", "yuv420p", "-c:a", "aac", str(tmp_path / "footage" / "room.mov"))
+    make_clip(tmp_path / "footage" / "quiet.mov", seconds=3.0, audio=False)
+    job = write_job(tmp_path, "brand: brand/test\nfootage: footage\ntargets: [reels-small]\n")
+    code, out = run_cli(job, "--output", tmp_path / "out")
+    assert code == 0, out
+    assert not list((tmp_path / "out" / "job").glob("*.srt"))
+    assert parse_srt((tmp_path / "job.captions" / "room.srt").read_text()) == []
+    assert "none" in out or "0" in out
