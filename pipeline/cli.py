@@ -3,6 +3,7 @@ messages and exit codes (0 all written · 1 some videos failed · 2 job/brand fi
 
 from __future__ import annotations
 
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -61,7 +62,15 @@ def render(job_file: Path, output: Path, brands: Path, only: tuple[str, ...],
     sys.exit(main_guarded(job_file, options, console))
 
 
+def _stop_on_sigterm() -> None:
+    """`kill` (SIGTERM) is handled like Ctrl-C: ffmpeg is stopped and partial files removed."""
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, handler)
+
+
 def main_guarded(job_file: Path, options: Options, console: Console) -> int:
+    _stop_on_sigterm()
     reporter = RichReporter(console)
     try:
         with reporter.progress:

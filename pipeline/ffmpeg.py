@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import os
 import re
@@ -40,7 +42,7 @@ def run(argv: list[str], *, cwd: Path, file: str | Path | None = None,
         debug(" ".join(_quote(a) for a in full))
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(full, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=err, start_new_session=True)
+                                stderr=err, start_new_session=True, preexec_fn=_die_with_parent)
         try:
             _follow(proc, on_progress)
             code = proc.wait()
@@ -51,8 +53,25 @@ def run(argv: list[str], *, cwd: Path, file: str | Path | None = None,
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
     if code != 0:
-        raise FFmpegError(file, full, "\n".join(stderr.splitlines()[-_TAIL_LINES:]))
+        tail = "\n".join(stderr.splitlines()[-_TAIL_LINES:])
+        if "No space left on device" in stderr:
+            raise FFmpegError(file, full, tail + "\ndisk full: free some space on the output "
+                                                 "drive and render again")
+        raise FFmpegError(file, full, tail)
     return stderr
+
+
+def _die_with_parent() -> None:
+    """In the child: if render is killed outright (kill -9), the kernel ends ffmpeg too, so
+    no ffmpeg keeps writing in the background. Linux only; elsewhere a no-op."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _follow(proc: subprocess.Popen, on_progress: Callable[[float], None] | None) -> None:

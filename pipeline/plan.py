@@ -93,8 +93,14 @@ class EditPlan:
                       "assets": tuple(Asset(**a) for a in d["assets"])})
 
 
+MIN_CLIP_SECONDS = 1.0
+
+
 def clip_range(clip: Clip, info: MediaInfo) -> tuple[float, float]:
     """The trimmed [start, end) of a clip, checked against its real length."""
+    if info.duration < MIN_CLIP_SECONDS:
+        raise MediaError(clip.path, f"clip is only {info.duration:.2f} s long; clips must be at "
+                                    f"least {MIN_CLIP_SECONDS:g} s (was the recording cut short?)")
     end = info.duration if clip.end is None else clip.end
     if clip.start >= info.duration:
         raise MediaError(clip.path, f"start {clip.start:g} s lies beyond the clip's end "
@@ -102,6 +108,9 @@ def clip_range(clip: Clip, info: MediaInfo) -> tuple[float, float]:
     if end > info.duration + 0.05:
         raise MediaError(clip.path, f"end {end:g} s lies beyond the clip's end "
                                     f"({info.duration:.2f} s); fix `end` in the job file")
+    if min(end, info.duration) - clip.start < MIN_CLIP_SECONDS:
+        raise MediaError(clip.path, f"trim {clip.start:g}-{end:g} s keeps less than "
+                                    f"{MIN_CLIP_SECONDS:g} s; fix `start`/`end` in the job file")
     return clip.start, min(end, info.duration)
 
 

@@ -6,10 +6,12 @@ hidden temporary name in the same folder and renamed (atomic on one file system)
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import math
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -67,3 +69,53 @@ def _finite(value):
     if isinstance(value, list | tuple):
         return [_finite(v) for v in value]
     return value
+
+
+@contextmanager
+def job_lock(folder: Path, on_wait=None):
+    """Hold an exclusive lock on the job's output folder for the whole run, so two renders of
+    the same job (two windows, two colleagues) take turns instead of writing the same files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait:
+                on_wait()
+            fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def clean_leftovers(folder: Path) -> list[Path]:
+    """Remove what a killed run left behind (only ever hidden temporary names); call with
+    the job lock held, so no running render's files are touched."""
+    removed = []
+    for p in folder.glob(".*"):
+        if ".partial" in p.name and p.is_file():
+            p.unlink(missing_ok=True)
+            removed.append(p)
+        elif p.name.startswith(".work-") and p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
+
+
+STATE = ".state.json"
+
+
+def read_state(folder: Path) -> dict[str, str]:
+    """output file name → the key of the inputs it was made from."""
+    try:
+        data = json.loads((folder / STATE).read_text(encoding="utf-8"))
+        return {str(k): str(v) for k, v in data.items()}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def record_state(folder: Path, name: str, key: str) -> None:
+    state = read_state(folder)
+    state[name] = key
+    write_text(folder / STATE, json.dumps(state, indent=1, sort_keys=True))

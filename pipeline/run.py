@@ -4,7 +4,10 @@ more than one stage.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -21,7 +24,8 @@ from .errors import JobError, PipelineError, TranscribeError
 from .plan import Asset, EditPlan, clip_range, frames_for, make_plan
 from .presets import PRESETS, get_preset
 from .probe import MediaInfo, probe
-from .publish import atomic_path, sha256, write_manifest, write_text
+from .publish import (atomic_path, clean_leftovers, job_lock, read_state, record_state, sha256,
+                      write_manifest, write_text)
 from .spec import Job, Video, load_job
 
 
@@ -42,6 +46,7 @@ class Output:
     duration: float
     size: int
     settings: dict = field(default_factory=dict)
+    skipped: bool = False      # already up to date from an earlier run
 
 
 @dataclass
@@ -85,16 +90,29 @@ def run_job(path: Path, options: Options = Options(), reporter: Reporter = Quiet
     kit_infos = _probe_kit(job)
     _check_model(job, videos)
     folder = options.output / job.name
-    folder.mkdir(parents=True, exist_ok=True)
     result = Result(job, folder)
-    for video in videos:
-        try:
-            result.outputs += _render_video(job, video, targets, kit_infos, folder, options,
-                                            reporter, result)
-        except PipelineError as exc:
-            result.failures.append(exc)
-    write_manifest(folder, _manifest(job, result))
+    try:
+        with job_lock(folder, lambda: reporter.warn(
+                f"waiting: another render of '{job.name}' is writing to {folder}")):
+            clean_leftovers(folder)
+            for video in videos:
+                try:
+                    result.outputs += _render_video(job, video, targets, kit_infos, folder,
+                                                    options, reporter, result)
+                except PipelineError as exc:
+                    result.failures.append(exc)
+                except OSError as exc:  # disk full, share gone: this video fails, not the run
+                    result.failures.append(PipelineError(exc.filename or folder,
+                                                         _os_reason(exc)))
+            write_manifest(folder, _manifest(job, result))
+    except OSError as exc:
+        raise PipelineError(exc.filename or folder, _os_reason(exc)) from None
     return result
+
+
+def _os_reason(exc: OSError) -> str:
+    return (f"cannot write ({exc.strerror or exc}); check the drive has space and that you "
+            "may write there, or choose another folder with --output")
 
 
 def _targets(job: Job, options: Options) -> tuple[str, ...]:
@@ -191,7 +209,12 @@ def _video_cues(job: Job, video: Video, infos: dict[str, MediaInfo], fps: int,
             cues += build_cues(words, cue_rules(job))  # per clip: no cue spans a join
         offset += length
     origin = _origin(job, transcripts)
-    write_caption_file(path, cues, origin, cut)
+    try:
+        write_caption_file(path, cues, origin, cut)
+    except OSError as exc:  # e.g. the job file sits on a read-only share: render anyway
+        reporter.warn(f"warning: {path}: cannot save the caption file for correction "
+                      f"({exc.strerror}); the captions are burned in as transcribed")
+        return cues, origin
     return cues, {**origin, "caption_file": str(path)}
 
 
@@ -209,6 +232,12 @@ def _render_output(plan: EditPlan, folder: Path, options: Options, reporter: Rep
                    measured: dict[tuple, dict]) -> Output:
     label = f"{plan.video}.{plan.target}"
     final = folder / f"{label}.mp4"
+    key = output_key(plan)
+    if final.is_file() and (folder / f"{label}.jpg").is_file() and \
+            read_state(folder).get(final.name) == key:
+        reporter.warn(f"skipped {final.name}: up to date (same clips, job, kit and program)")
+        return Output(plan.video, plan.target, final, plan.duration, final.stat().st_size,
+                      skipped=True)
     debug = reporter.debug if options.debug else None
     source = plan.segments[0].source
     with tempfile.TemporaryDirectory(prefix=".work-", dir=folder) as tmp:
@@ -229,10 +258,31 @@ def _render_output(plan: EditPlan, folder: Path, options: Options, reporter: Rep
             ffmpeg.run(graph.cover_argv(plan, str(final.resolve()), str(cover.resolve())),
                        cwd=work, file=final, debug=debug)
         reporter.finish(label)
+    record_state(folder, final.name, key)
     settings = {"size": f"{plan.width}x{plan.height}", "fps": plan.fps, **plan.encoder,
                 "loudness_target": plan.loudness, "loudness_measured_input": measured[key],
                 "captions": "burned in" if plan.captions else "none", "plan_version": plan.version}
     return Output(plan.video, plan.target, final, plan.duration, final.stat().st_size, settings)
+
+
+def output_key(plan: EditPlan) -> str:
+    """What an output was made from: the plan, the files it reads (by size and time) and the
+    program version. Any change means the file is out of date."""
+    files = sorted({s.source for s in plan.segments if s.kind == "media"}
+                   | {str(v) for a in plan.assets for k, v in a.params.items()
+                      if k in ("src", "font", "logo") and v})
+    stats = [(f, os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in files]
+    blob = json.dumps([plan.to_json(), stats, _code_version()], sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@functools.cache
+def _code_version() -> str:
+    """The pipeline's own source and the ffmpeg build: a new version re-renders everything."""
+    h = hashlib.sha256(ffmpeg.version().encode())
+    for f in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(f.read_bytes())
+    return h.hexdigest()
 
 
 def _check_written(path: Path, plan: EditPlan) -> None:

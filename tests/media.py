@@ -134,3 +134,8 @@ def saturation(png: Path, box: tuple[int, int, int, int]) -> float:
 
     with Image.open(png) as im:
         return ImageStat.Stat(im.convert("RGB").crop(box).convert("HSV")).mean[1]
+
+
+def leftovers(folder: Path) -> list[Path]:
+    """Temporary files a render may have left: partial outputs and work folders."""
+    return [p for p in folder.glob(".*") if ".partial" in p.name or p.name.startswith(".work-")]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import make_kit, run_cli, write_job
-from media import difference, frame_png, inspect, loudness, make_clip, mean_rgb, saturation
+from media import leftovers, difference, frame_png, inspect, loudness, make_clip, mean_rgb, saturation
 
 FPS = 30
 INTRO, OUTRO = 1.0, 1.0
@@ -62,7 +62,7 @@ def test_all_outputs_written(rendered):
     for name in CLIPS:
         for t in TARGETS:
             assert (folder / f"{name}.{t}.mp4").is_file(), out
-    assert not list(folder.glob(".*")), "temporary files left behind"
+    assert not leftovers(folder), "temporary files left behind"
 
 
 @pytest.mark.parametrize("name", CLIPS)
