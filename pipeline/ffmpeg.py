@@ -10,7 +10,9 @@ import re
 import signal
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -30,10 +32,17 @@ def version() -> str:
     return out.stdout.split("\n", 1)[0].removeprefix("ffmpeg version ").split(" ")[0]
 
 
+@dataclass(frozen=True)
+class Finished:
+    stderr: str
+    peak_rss_mb: float     # the ffmpeg process's own peak memory, from the kernel (wait4)
+    seconds: float
+
+
 def run(argv: list[str], *, cwd: Path, file: str | Path | None = None,
         on_progress: Callable[[float], None] | None = None,
-        debug: Callable[[str], None] | None = None) -> str:
-    """Run ffmpeg with `argv` (without the program name) in `cwd`; return its stderr.
+        debug: Callable[[str], None] | None = None) -> Finished:
+    """Run ffmpeg with `argv` (without the program name) in `cwd`.
 
     Progress comes from `-progress pipe:1` as seconds of output written so far.
     """
@@ -43,9 +52,11 @@ def run(argv: list[str], *, cwd: Path, file: str | Path | None = None,
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(full, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=err, start_new_session=True, preexec_fn=_die_with_parent)
+        began = time.monotonic()
         try:
             _follow(proc, on_progress)
-            code = proc.wait()
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = code = os.waitstatus_to_exitcode(status)
         except BaseException:
             # Ctrl-C or any failure here: never leave an ffmpeg running behind us.
             _stop(proc)
@@ -58,7 +69,7 @@ def run(argv: list[str], *, cwd: Path, file: str | Path | None = None,
             raise FFmpegError(file, full, tail + "\ndisk full: free some space on the output "
                                                  "drive and render again")
         raise FFmpegError(file, full, tail)
-    return stderr
+    return Finished(stderr, usage.ru_maxrss / 1024, time.monotonic() - began)
 
 
 def _die_with_parent() -> None:

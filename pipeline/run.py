@@ -220,10 +220,11 @@ def _video_cues(job: Job, video: Video, infos: dict[str, MediaInfo], fps: int,
 
 def _origin(job: Job, transcripts: list) -> dict:
     words = [w for t in transcripts for w in t.words]
+    heard = [t for t in transcripts if t.words]  # language detection means nothing on silence
     return {
         "source": "whisper", "model": job.model, "glossary": list(job.glossary),
-        "language": transcripts[0].language if transcripts else job.language,
-        "language_probability": min((t.language_probability for t in transcripts), default=None),
+        "language": heard[0].language if heard else None,
+        "language_probability": min((t.language_probability for t in heard), default=None),
         "confidence": round(sum(w.probability for w in words) / len(words), 3) if words else None,
     }
 
@@ -246,13 +247,14 @@ def _render_output(plan: EditPlan, folder: Path, options: Options, reporter: Rep
         # The audio mix is the same for every target: measure it once per video.
         key = tuple((s.source, s.start, s.frames, s.has_audio) for s in plan.segments)
         if key not in measured:
-            err = ffmpeg.run(graph.measure_argv(plan), cwd=work, file=source, debug=debug)
-            measured[key] = ffmpeg.parse_loudnorm(err)
+            done = ffmpeg.run(graph.measure_argv(plan), cwd=work, file=source, debug=debug)
+            measured[key] = ffmpeg.parse_loudnorm(done.stderr)
         (work / "plan.json").write_text(json.dumps(plan.to_json(), indent=1, ensure_ascii=False))
         update = reporter.start(label, plan.duration)
         with atomic_path(final) as part:
-            ffmpeg.run(graph.render_argv(plan, measured[key], str(part.resolve())), cwd=work,
-                       file=_failing_file(plan), on_progress=update, debug=debug)
+            argv = graph.render_argv(plan, measured[key], str(part.resolve()))
+            done = ffmpeg.run(argv, cwd=work, file=_failing_file(plan), on_progress=update,
+                              debug=debug)
             _check_written(part, plan)
         with atomic_path(folder / f"{label}.jpg") as cover:
             ffmpeg.run(graph.cover_argv(plan, str(final.resolve()), str(cover.resolve())),
@@ -261,7 +263,9 @@ def _render_output(plan: EditPlan, folder: Path, options: Options, reporter: Rep
     record_state(folder, final.name, key)
     settings = {"size": f"{plan.width}x{plan.height}", "fps": plan.fps, **plan.encoder,
                 "loudness_target": plan.loudness, "loudness_measured_input": measured[key],
-                "captions": "burned in" if plan.captions else "none", "plan_version": plan.version}
+                "captions": "burned in" if plan.captions else "none", "plan_version": plan.version,
+                "render_seconds": round(done.seconds, 2),
+                "ffmpeg_peak_rss_mb": round(done.peak_rss_mb)}
     return Output(plan.video, plan.target, final, plan.duration, final.stat().st_size, settings)
 
 
