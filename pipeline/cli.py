@@ -107,6 +107,8 @@ def _error(console: Console, exc: PipelineError, debug: bool) -> None:
 
 
 def _summary(console: Console, result: Result) -> None:
+    if not result.outputs:
+        return  # nothing written: the error lines below say why
     table = Table(title=f"{result.job.name}: {len(result.outputs)} file(s) in {result.folder}")
     for col in ("video", "target", "duration", "size"):
         table.add_column(col)

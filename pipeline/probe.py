@@ -58,8 +58,8 @@ def probe(path: Path) -> MediaInfo:
 
 def _read(path: Path, c: av.container.InputContainer) -> MediaInfo:
     if not c.streams.video or c.format.name in _IMAGE_FORMATS:
-        what = "a still image" if c.streams.video else "has no video (audio only?)"
-        raise MediaError(path, f"is {what}, not a video clip; remove it from the footage folder")
+        what = "is a still image" if c.streams.video else "has no picture, only sound"
+        raise MediaError(path, f"{what}: not a video clip; remove it from the footage folder")
     v = c.streams.video[0]
     cc = v.codec_context
     rotation, first = _first_frame(path, c, v)

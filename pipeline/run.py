@@ -215,7 +215,9 @@ def _video_cues(job: Job, video: Video, infos: dict[str, MediaInfo], fps: int,
         reporter.warn(f"warning: {path}: cannot save the caption file for correction "
                       f"({exc.strerror}); the captions are burned in as transcribed")
         return cues, origin
-    return cues, {**origin, "caption_file": str(path)}
+    # From now on the file is the captions: read it back, so this render and every later one
+    # use exactly the same (millisecond-rounded) cues and an unchanged job stays up to date.
+    return read_caption_file(path, cut).cues, {**origin, "caption_file": str(path)}
 
 
 def _origin(job: Job, transcripts: list) -> dict:
@@ -233,9 +235,9 @@ def _render_output(plan: EditPlan, folder: Path, options: Options, reporter: Rep
                    measured: dict[tuple, dict]) -> Output:
     label = f"{plan.video}.{plan.target}"
     final = folder / f"{label}.mp4"
-    key = output_key(plan)
+    up_to_date = output_key(plan)
     if final.is_file() and (folder / f"{label}.jpg").is_file() and \
-            read_state(folder).get(final.name) == key:
+            read_state(folder).get(final.name) == up_to_date:
         reporter.warn(f"skipped {final.name}: up to date (same clips, job, kit and program)")
         return Output(plan.video, plan.target, final, plan.duration, final.stat().st_size,
                       skipped=True)
@@ -260,7 +262,7 @@ def _render_output(plan: EditPlan, folder: Path, options: Options, reporter: Rep
             ffmpeg.run(graph.cover_argv(plan, str(final.resolve()), str(cover.resolve())),
                        cwd=work, file=final, debug=debug)
         reporter.finish(label)
-    record_state(folder, final.name, key)
+    record_state(folder, final.name, up_to_date)
     settings = {"size": f"{plan.width}x{plan.height}", "fps": plan.fps, **plan.encoder,
                 "loudness_target": plan.loudness, "loudness_measured_input": measured[key],
                 "captions": "burned in" if plan.captions else "none", "plan_version": plan.version,

@@ -139,3 +139,8 @@ def saturation(png: Path, box: tuple[int, int, int, int]) -> float:
 def leftovers(folder: Path) -> list[Path]:
     """Temporary files a render may have left: partial outputs and work folders."""
     return [p for p in folder.glob(".*") if ".partial" in p.name or p.name.startswith(".work-")]
+
+
+def finals(folder: Path, pattern: str = "*.mp4") -> list[Path]:
+    """Files under a final name (pathlib's glob also matches hidden temporary files)."""
+    return sorted(p for p in folder.glob(pattern) if not p.name.startswith("."))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conftest import make_kit, run_cli, write_job
-from media import leftovers, make_clip
+from media import finals, leftovers, make_clip
 
 
 def test_bad_clips_reported_others_rendered(tmp_path):
@@ -30,6 +30,6 @@ def test_bad_clips_reported_others_rendered(tmp_path):
     assert "Traceback" not in out
     folder = tmp_path / "out" / "job"
     assert (folder / "good.reels-small.mp4").is_file()
-    assert sorted(p.name for p in folder.glob("*.mp4")) == ["good.reels-small.mp4"]
+    assert [p.name for p in finals(folder)] == ["good.reels-small.mp4"]
     assert not leftovers(folder), "temporary files left behind"
     assert (footage / "good.mov").read_bytes() == good
