@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 
@@ -12,12 +13,20 @@ class PipelineError(Exception):
     """Base: something the user can act on, reported as `error: <file>: <reason>`."""
 
     def __init__(self, file: str | Path | None, reason: str) -> None:
-        self.file = str(file) if file is not None else None
-        self.reason = reason
+        self.file = one_line(str(file)) if file is not None else None
+        self.reason = one_line(reason)
         super().__init__(self.message())
 
     def message(self) -> str:
         return f"{self.file}: {self.reason}" if self.file else self.reason
+
+
+def one_line(text: str) -> str:
+    """Control characters (a newline in a key or file name) shown escaped: one error, one line."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class JobError(PipelineError):

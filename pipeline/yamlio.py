@@ -64,12 +64,13 @@ def load_model(path: Path, model: type[M], data: Any, lines: dict[tuple, int]) -
     try:
         return model.model_validate(data)
     except pydantic.ValidationError as exc:
-        raise JobError(path, describe(exc.errors()[0], model, lines)) from None
+        raise JobError(path, describe(exc.errors()[0], model, lines, data)) from None
 
 
-def describe(err: dict, model: type[pydantic.BaseModel], lines: dict[tuple, int]) -> str:
+def describe(err: dict, model: type[pydantic.BaseModel], lines: dict[tuple, int],
+             data: Any = None) -> str:
     """One line for one pydantic error: `line N, key a.b[0].c: what is wrong`."""
-    loc = _clean_loc(err["loc"])
+    loc = _data_loc(err["loc"], data)
     key = _key_text(loc) or "(top level)"
     line = _line_for(loc, lines)
     where = f"line {line}, " if line else ""
@@ -82,13 +83,23 @@ def describe(err: dict, model: type[pydantic.BaseModel], lines: dict[tuple, int]
     return f"{where}key '{key}': {msg}"
 
 
-def _clean_loc(loc: tuple) -> tuple:
-    # pydantic adds union branch names (e.g. 'FontSpec', 'str') to the location; drop them.
-    return tuple(p for p in loc if isinstance(p, int) or not (p[:1].isupper() or p in _BRANCHES))
+def _data_loc(loc: tuple, data: Any) -> tuple:
+    """The part of pydantic's location that is a path in the document.
 
-
-_BRANCHES = {"str", "float", "int", "bool", "list", "dict", "function-after", "function-before",
-             "function-plain", "lax-or-strict", "literal", "json-or-python"}
+    pydantic adds union branch names ('FontSpec', 'str', 'function-after[...]') to a location;
+    following the data keeps only real keys and indexes, whatever they are called."""
+    out: list = []
+    node = data
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and part in node:
+            out.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            out.append(part)
+            node = node[part]
+        elif i == len(loc) - 1 and isinstance(part, str) and not isinstance(node, list):
+            out.append(part)  # a missing key: not in the data, but it is what to name
+    return tuple(out)
 
 
 def _key_text(loc: tuple) -> str:
@@ -106,6 +117,8 @@ def _line_for(loc: tuple, lines: dict[tuple, int]) -> int | None:
 
 
 def _did_you_mean(loc: tuple, model: type[pydantic.BaseModel]) -> str:
+    if not loc:
+        return ""
     target = _model_at(model, loc[:-1])
     if target is None:
         return ""
