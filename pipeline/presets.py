@@ -34,6 +34,8 @@ class Preset:
     true_peak: float = -1.0
     lra: float = 11.0
     max_seconds: float | None = None
+    max_bytes: int | None = None   # the platform's upload limit for one file
+    label: str = ""                # the platform's name as the gallery page shows it
 
     @property
     def scale(self) -> float:
@@ -41,17 +43,27 @@ class Preset:
         return self.width / 1080
 
 
+# Upload limits, as publishing tools' documentation reported them in November 2026 (the
+# platforms change them and publish no single reference page, so they are data here):
+# - Reels: 3 minutes since Instagram lengthened Reels in January 2025; 4 GB per video file
+#   in the app (the Graph API for scheduled publishing allows less: 1 GB).
+# - TikTok: 10 minutes for uploaded videos; TikTok publishes no single file-size limit, the
+#   commonly reported app upload limit is 287.6 MB on iOS (web and API uploads take up to 4 GB),
+#   so we warn above 287 MB, where an upload from a phone may be refused.
+
 # Platform UI overlays, measured on 1080x1920. Beyond what each platform covers we keep a
 # small edge margin (4 % of the width) so nothing touches the screen edge on rounded phones.
 _EDGE = 43
 
 REELS = Preset(
-    name="reels", width=1080, height=1920, max_seconds=180.0,
+    name="reels", width=1080, height=1920, max_seconds=180.0, max_bytes=4_000_000_000,
+    label="Instagram Reels",
     safe=SafeZone(top=round(0.14 * 1920), bottom=round(0.35 * 1920),
                   left=round(0.06 * 1080), right=round(0.06 * 1080)),
 )
 TIKTOK = Preset(
-    name="tiktok", width=1080, height=1920, max_seconds=600.0,
+    name="tiktok", width=1080, height=1920, max_seconds=600.0, max_bytes=287_000_000,
+    label="TikTok",
     safe=SafeZone(top=250, bottom=420, left=_EDGE, right=170),
 )
 
@@ -63,7 +75,7 @@ def _small(base: Preset, width: int) -> Preset:
     height = round(base.height * f / 2) * 2
     return Preset(
         name=f"{base.name}-small", width=width, height=height, x264_preset="veryfast",
-        max_seconds=base.max_seconds,
+        max_seconds=base.max_seconds, max_bytes=base.max_bytes, label=f"{base.label} (klein)",
         safe=SafeZone(*(round(v * f) for v in (s.top, s.bottom, s.left, s.right))),
     )
 
