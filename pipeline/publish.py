@@ -1,4 +1,4 @@
-"""The output folder: atomic writes, checksums, `manifest.json`.
+"""The output folder: atomic writes, checksums, `manifest.json` and `index.html`.
 
 A file appears under its final name only when it is complete: everything is written to a
 hidden temporary name in the same folder and renamed (atomic on one file system).
@@ -15,6 +15,8 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+
+from . import gallery
 
 
 @contextmanager
@@ -54,9 +56,12 @@ def sha256(path: Path) -> str:
 
 
 def write_manifest(folder: Path, manifest: dict) -> Path:
+    """Write `manifest.json` and the gallery page made from it: the two always agree."""
     path = folder / "manifest.json"
-    write_text(path, json.dumps(_finite(manifest), indent=2, ensure_ascii=False,
-                                allow_nan=False) + "\n")
+    manifest = _finite(manifest)
+    write_text(path, json.dumps(manifest, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    texts = gallery.caption_texts(folder, manifest)
+    write_text(folder / gallery.PAGE, gallery.page(manifest, texts))
     return path
 
 

@@ -21,6 +21,7 @@ from . import __version__, cards, ffmpeg, graph, transcribe
 from .captions import AssStyle, Cue, CueRules, build_cues, readability, to_ass, to_srt, to_vtt
 from .correction import caption_path, read_caption_file, write_caption_file
 from .errors import JobError, PipelineError, TranscribeError
+from .manifest import build as build_manifest, read as read_manifest
 from .plan import Asset, EditPlan, clip_range, frames_for, make_plan
 from .presets import PRESETS, get_preset
 from .probe import MediaInfo, probe
@@ -326,19 +327,8 @@ def draw_assets(assets: tuple[Asset, ...], cues: tuple[Cue, ...], work: Path) ->
 
 
 def _manifest(job: Job, result: Result) -> dict:
-    return {
-        "job": job.name,
-        "job_file": str(job.path),
-        "brand": job.brand.name,
-        "outputs": [{
-            "video": o.video, "target": o.target, "file": o.path.name,
-            "sha256": sha256(o.path), "bytes": o.size, "duration": round(o.duration, 3),
-            "settings": o.settings,
-        } for o in result.outputs],
-        "captions": result.captions,
-        "failures": [e.message() for e in result.failures],
-        "tools": _versions(),
-    }
+    """This run's outputs merged with the earlier manifest's (see manifest.py)."""
+    return build_manifest(job, result, _versions(), read_manifest(result.folder))
 
 
 def _versions() -> dict:
