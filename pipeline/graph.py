@@ -44,14 +44,15 @@ def _reframe(v, mode: str, w: int, h: int, fill: str):
         return (_to_709(v, w, h, force_original_aspect_ratio="decrease", force_divisible_by=2)
                 .filter("pad", w, h, "(ow-iw)/2", "(oh-ih)/2", color=fill))
     # blur: the whole picture fitted over a blurred, darkened copy that fills the frame.
-    # The copy is blurred at 1/8 size: same look, a fraction of the work.
-    parts = v.split()
+    # The copy is made from the already fitted picture and blurred at 1/8 size: the same
+    # look for a fraction of the work, and the split carries small frames, not camera ones.
+    fitted = _to_709(v, w, h, force_original_aspect_ratio="decrease", force_divisible_by=2)
+    parts = fitted.split()
     fg, bg = parts[0], parts[1]
     bw, bh = max(2, w // 16 * 2), max(2, h // 16 * 2)
-    bg = (_to_709(bg, bw, bh, force_original_aspect_ratio="increase")
+    bg = (bg.filter("scale", bw, bh, force_original_aspect_ratio="increase")
           .filter("crop", bw, bh).filter("boxblur", luma_radius=4, luma_power=2)
           .filter("scale", w, h).filter("eq", brightness=-0.12))
-    fg = _to_709(fg, w, h, force_original_aspect_ratio="decrease", force_divisible_by=2)
     return ffmpeg.overlay(bg, fg, x="(W-w)/2", y="(H-h)/2")
 
 
@@ -202,11 +203,3 @@ def render_argv(plan: EditPlan, measured: dict | None, output: str) -> list[str]
     # Global options go first: ffmpeg ignores options after the last output file.
     return [*_GLOBAL, "-y", "-progress", "pipe:1", *out.get_args()]
 
-
-def cover_argv(plan: EditPlan, video: str, jpg: str) -> list[str]:
-    """A still for the platform's cover picker: a frame from the middle of the first clip."""
-    first = next((i for i, s in enumerate(plan.segments) if s.kind == "media"), 0)
-    before = sum(s.frames for s in plan.segments[:first])
-    t = (before + plan.segments[first].frames / 2) / plan.fps
-    return [*_GLOBAL, "-y", "-ss", f"{t:.3f}", "-i", "file:" + video, "-frames:v", "1",
-            "-q:v", "3", "-f", "image2", "-update", "1", "file:" + jpg]
