@@ -109,3 +109,28 @@ def lower_third_png(dst: Path, width: int, *, name: str, role: str | None, font:
         draw.text((x, pad + round(name_font.size * 1.15)), role, font=role_font, fill=accent)
     im.save(dst)
     return im.size
+
+
+def cover_image(frame: Path, dst: Path, *, title: str, font: Path, text_color: str,
+                plate_color: str, accent: str, safe: tuple[int, int, int, int]) -> tuple[int, int]:
+    """The chosen frame with the title on a plate at the foot of the safe zone (where the
+    burned-in captions sit, so the plate also hides a caption the frame may show); JPEG."""
+    with Image.open(frame) as im:
+        out = im.convert("RGB")
+    w, h = out.size
+    top, bottom, left, right = safe
+    pad = round(w * 0.04)
+    lines, tfont = _wrap(title, font, round(w * 0.075), w - left - right - 2 * pad)
+    line_h = round(tfont.size * 1.2)
+    bar = max(2, round(h * 0.006))
+    y0 = max(top, h - bottom - (bar + 2 * pad + line_h * len(lines)))
+    draw = ImageDraw.Draw(out)
+    # Opaque: a burned-in caption under the plate must not show through.
+    draw.rectangle((left, y0, w - right - 1, h - bottom - 1), fill=plate_color)
+    draw.rectangle((left, y0, w - right - 1, y0 + bar - 1), fill=accent)
+    y = y0 + bar + pad
+    for ln in lines:
+        draw.text((left + (w - left - right) // 2, y), ln, font=tfont, fill=text_color, anchor="mt")
+        y += line_h
+    out.save(dst, "JPEG", quality=90, optimize=True)
+    return out.size

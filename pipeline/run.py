@@ -20,6 +20,7 @@ from typing import Protocol
 from . import __version__, cards, ffmpeg, graph, transcribe
 from .captions import AssStyle, Cue, CueRules, build_cues, readability, to_ass, to_srt, to_vtt
 from .correction import caption_path, read_caption_file, write_caption_file
+from .cover import CoverStyle, write_cover
 from .errors import JobError, PipelineError, TranscribeError
 from .manifest import build as build_manifest, read as read_manifest
 from .plan import Asset, EditPlan, clip_range, frames_for, make_plan
@@ -167,7 +168,8 @@ def _render_video(job: Job, video: Video, targets: tuple[str, ...],
     measured: dict[tuple, dict] = {}
     plans = [make_plan(job, video, infos, body_cues, get_preset(t)) for t in targets]
     for plan in plans:
-        outputs.append(_render_output(plan, folder, options, reporter, measured))
+        outputs.append(_render_output(plan, folder, options, reporter, measured,
+                                      CoverStyle(video.title, job.brand)))
     cues = list(plans[0].cues)
     if cues:  # platforms reject an empty caption file
         write_text(folder / f"{video.name}.srt", to_srt(cues))
@@ -233,7 +235,7 @@ def _origin(job: Job, transcripts: list) -> dict:
 
 
 def _render_output(plan: EditPlan, folder: Path, options: Options, reporter: Reporter,
-                   measured: dict[tuple, dict]) -> Output:
+                   measured: dict[tuple, dict], cover_style: CoverStyle) -> Output:
     label = f"{plan.video}.{plan.target}"
     final = folder / f"{label}.mp4"
     up_to_date = output_key(plan)
@@ -259,16 +261,15 @@ def _render_output(plan: EditPlan, folder: Path, options: Options, reporter: Rep
             done = ffmpeg.run(argv, cwd=work, file=_failing_file(plan), on_progress=update,
                               debug=debug)
             _check_written(part, plan)
-        with atomic_path(folder / f"{label}.jpg") as cover:
-            ffmpeg.run(graph.cover_argv(plan, str(final.resolve()), str(cover.resolve())),
-                       cwd=work, file=final, debug=debug)
+        with atomic_path(folder / f"{label}.jpg") as jpg:  # after the mp4: off the render path
+            cover = write_cover(plan, final, jpg, cover_style, work, debug)
         reporter.finish(label)
     record_state(folder, final.name, up_to_date)
     settings = {"size": f"{plan.width}x{plan.height}", "fps": plan.fps, **plan.encoder,
                 "loudness_target": plan.loudness, "loudness_measured_input": measured[key],
                 "captions": "burned in" if plan.captions else "none", "plan_version": plan.version,
                 "render_seconds": round(done.seconds, 2),
-                "ffmpeg_peak_rss_mb": round(done.peak_rss_mb)}
+                "ffmpeg_peak_rss_mb": round(done.peak_rss_mb), "cover": cover.to_json()}
     return Output(plan.video, plan.target, final, plan.duration, final.stat().st_size, settings)
 
 

@@ -1,0 +1,212 @@
+"""Cover images: the best frame of a finished video, with the video's title on it.
+
+This runs after the mp4 exists, so nothing of it is on the render path, and no frame passes
+through Python while choosing: ffmpeg decodes the clip part of the output (not the intro or
+outro), keeps a dozen evenly spread frames and measures each with `blurdetect` (edge width:
+lower is sharper) and `signalstats` (brightness), printing the numbers with the `metadata`
+filter into a text file in the work folder. `choose` is a small pure function over those
+numbers; Pillow then draws the title on the one frame chosen (`cards.cover_image`).
+https://ffmpeg.org/ffmpeg-filters.html#blurdetect-1
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import cards, ffmpeg
+from .brand import BrandKit
+from .plan import EditPlan, caption_block_height
+from .presets import get_preset
+
+SAMPLES = 12
+SCAN_FILE = "cover-scan.txt"     # fixed safe names in the work folder: nothing to escape
+FRAME_FILE = "cover-frame.png"
+_GLOBAL = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error"]
+
+# Scoring. Limited-range luma runs from 16 (black) to 235 (white).
+DARK, BRIGHT = 30.0, 225.0      # at or beyond these a frame is unusable (black, blown out)
+RAMP = 40.0                     # full weight from DARK + RAMP to BRIGHT - RAMP
+FULL_DETAIL = 64.0              # 10th-to-90th percentile luma spread that counts as detailed
+BUSY = 0.7                      # a caption or name plate on screen: usable, but less so
+
+
+@dataclass(frozen=True)
+class FrameStats:
+    """What ffmpeg measured on one sampled frame."""
+
+    frame: int            # frame number in the output
+    blur: float           # blurdetect: mean edge width in pixels; nan for a frame without edges
+    yavg: float           # mean luma
+    ylow: float           # 10th percentile luma
+    yhigh: float          # 90th percentile luma
+    busy: bool = False    # a caption or lower third is on screen at this frame
+
+
+@dataclass(frozen=True)
+class Cover:
+    """The frame chosen for the cover, and how every candidate scored (for the manifest)."""
+
+    frame: int
+    time: float
+    score: float
+    candidates: tuple[tuple[float, float], ...]   # (seconds, score) per sampled frame
+
+    def to_json(self) -> dict:
+        return {"time": round(self.time, 3), "score": self.score,
+                "candidates": [[round(t, 3), s] for t, s in self.candidates]}
+
+
+@dataclass(frozen=True)
+class CoverStyle:
+    """What the cover needs beyond the plan: the title and the kit's font and colours."""
+
+    title: str
+    kit: BrandKit
+
+
+# --- pure: which frames, how they score --------------------------------------------------
+
+
+def exposure(yavg: float) -> float:
+    """1 for any normally exposed frame, falling to 0 for a black or blown-out one."""
+    return max(0.0, min(1.0, (yavg - DARK) / RAMP, (BRIGHT - yavg) / RAMP))
+
+
+def score(s: FrameStats) -> float:
+    """Sharp, well exposed, with detail, preferably without text over the picture."""
+    if not math.isfinite(s.blur) or s.blur <= 0:
+        return 0.0  # no edges at all: a flat frame (black, white, a fade)
+    detail = min(1.0, max(0.0, s.yhigh - s.ylow) / FULL_DETAIL)
+    return round(exposure(s.yavg) * detail * (BUSY if s.busy else 1.0) / s.blur, 4)
+
+
+def choose(stats: list[FrameStats], fps: int) -> Cover:
+    """The best-scoring frame; if none scores (all black, say), the middle one."""
+    scores = [score(s) for s in stats]
+    best = max(range(len(stats)), key=lambda i: (scores[i], -i))
+    if scores[best] == 0:
+        best = len(stats) // 2
+    return Cover(stats[best].frame, stats[best].frame / fps, scores[best],
+                 tuple((s.frame / fps, sc) for s, sc in zip(stats, scores)))
+
+
+def clip_window(plan: EditPlan, kit: BrandKit) -> tuple[int, int]:
+    """[first, end) frame numbers of the clips: the output without its intro and outro."""
+    bumpers = {str(p) for p in (kit.intro_file, kit.outro_file) if p is not None}
+    starts, n = [], 0
+    for s in plan.segments:
+        starts.append(n)
+        n += s.frames
+    clips = [i for i, s in enumerate(plan.segments)
+             if s.kind == "media" and s.source not in bumpers]
+    if not clips:
+        return 0, n
+    last = clips[-1]
+    return starts[clips[0]], starts[last] + plan.segments[last].frames
+
+
+def picks(first: int, end: int, count: int = SAMPLES) -> list[int]:
+    """`count` frames at the centres of equal parts of [first, end), never an edge frame."""
+    n = end - first
+    return sorted({first + (2 * i + 1) * n // (2 * count) for i in range(count)})
+
+
+def busy_times(plan: EditPlan) -> list[tuple[float, float]]:
+    """When captions or lower thirds are on screen, in seconds of the output."""
+    spans = [(c.start, c.end) for c in plan.cues]
+    t = 0.0
+    for s in plan.segments:
+        spans += [(t + o.start, t + o.end) for o in s.overlays if o.start is not None]
+        t += s.frames / plan.fps
+    return spans
+
+
+def scan_region(plan: EditPlan, kit: BrandKit) -> tuple[int, int, int, int]:
+    """(w, h, x, y) of the picture inside the safe zone above the captions: what to measure,
+    so the sharp edges of burned-in text do not make a blurred frame look sharp."""
+    safe = get_preset(plan.target).safe
+    bottom = plan.height - safe.bottom - caption_block_height(kit, get_preset(plan.target))
+    x, y = _even(safe.left), _even(safe.top)
+    return _even(plan.width - safe.right - x), _even(max(bottom - y, 16)), x, y
+
+
+def _even(v: int) -> int:
+    return max(0, v // 2 * 2)  # 4:2:0 chroma: crop on even pixels
+
+
+def scan_argv(video: str, frames: list[int], end: int, fps: int,
+              region: tuple[int, int, int, int]) -> list[str]:
+    """Decode up to the end of the clips (the intro is a still: cheap), keep `frames`,
+    measure them, print the measurements to SCAN_FILE."""
+    select = "+".join(f"eq(n\\,{f})" for f in frames)
+    w, h, x, y = region
+    vf = (f"select='{select}',crop={w}:{h}:{x}:{y},blurdetect,signalstats,"
+          f"metadata=mode=print:file={SCAN_FILE}")
+    return [*_GLOBAL, "-y", "-t", f"{end / fps:.4f}", "-i", "file:" + video, "-vf", vf,
+            "-an", "-fps_mode", "passthrough", "-f", "null", "-"]
+
+
+def frame_argv(video: str, frame: int, fps: int) -> list[str]:
+    # Seeking keeps the first frame at or after the time: ask a quarter frame early.
+    return [*_GLOBAL, "-y", "-ss", f"{(frame - 0.25) / fps:.4f}", "-i", "file:" + video,
+            "-frames:v", "1", "-update", "1", FRAME_FILE]
+
+
+_BLOCK = re.compile(r"^frame:\d+\s+pts:\S+\s+pts_time:(\S+)", re.M)
+_VALUE = re.compile(r"^lavfi\.(blur|signalstats\.YAVG|signalstats\.YLOW|signalstats\.YHIGH)="
+                    r"(\S+)", re.M)
+
+
+def parse_scan(text: str, fps: int, busy: list[tuple[float, float]]) -> list[FrameStats]:
+    """FrameStats from what `metadata=mode=print` wrote: a `frame:` line, then key=value."""
+    out = []
+    heads = list(_BLOCK.finditer(text))
+    for head, nxt in zip(heads, heads[1:] + [None]):
+        body = text[head.end(): nxt.start() if nxt else len(text)]
+        v = {k.removeprefix("signalstats."): _num(x) for k, x in _VALUE.findall(body)}
+        t = float(head.group(1))
+        out.append(FrameStats(round(t * fps), v.get("blur", math.nan), v.get("YAVG", 0.0),
+                              v.get("YLOW", 0.0), v.get("YHIGH", 0.0),
+                              any(a <= t < b for a, b in busy)))
+    return out
+
+
+def _num(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan  # blurdetect prints "-nan" for a frame without edges
+
+
+# --- I/O: run ffmpeg, draw the cover -------------------------------------------------------
+
+
+def pick_frame(plan: EditPlan, video: Path, kit: BrandKit, work: Path,
+               debug: Callable[[str], None] | None = None) -> Cover:
+    first, end = clip_window(plan, kit)
+    argv = scan_argv(str(video.resolve()), picks(first, end), end, plan.fps,
+                     scan_region(plan, kit))
+    ffmpeg.run(argv, cwd=work, file=video, debug=debug)
+    stats = parse_scan((work / SCAN_FILE).read_text(encoding="utf-8"), plan.fps, busy_times(plan))
+    if not stats:  # nothing decodable in the window: fall back to its middle
+        mid = (first + end) // 2
+        return Cover(mid, mid / plan.fps, 0.0, ())
+    return choose(stats, plan.fps)
+
+
+def write_cover(plan: EditPlan, video: Path, dst: Path, style: CoverStyle, work: Path,
+                debug: Callable[[str], None] | None = None) -> Cover:
+    """Choose the frame, draw the title on it inside the safe zone, save `dst` as JPEG."""
+    chosen = pick_frame(plan, video, style.kit, work, debug)
+    ffmpeg.run(frame_argv(str(video.resolve()), chosen.frame, plan.fps), cwd=work, file=video,
+               debug=debug)
+    safe = get_preset(plan.target).safe
+    colors = style.kit.spec.colors
+    cards.cover_image(work / FRAME_FILE, dst, title=style.title, font=style.kit.title_font,
+                      text_color=colors.text, plate_color=colors.primary, accent=colors.accent,
+                      safe=(safe.top, safe.bottom, safe.left, safe.right))
+    return chosen
