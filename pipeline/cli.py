@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 import sys
 import traceback
+import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 
@@ -54,12 +55,14 @@ class RichReporter:
 @click.option("--target", "targets", multiple=True, metavar="NAME",
               help="Render only this target, e.g. tiktok or reels (repeatable).")
 @click.option("--debug", is_flag=True, help="Show each ffmpeg command line and full tracebacks.")
+@click.option("--open", "open_page", is_flag=True,
+              help="When done, open the job's page (index.html) in the default browser.")
 def render(job_file: Path, output: Path, brands: Path, only: tuple[str, ...],
-           targets: tuple[str, ...], debug: bool) -> None:
+           targets: tuple[str, ...], debug: bool, open_page: bool) -> None:
     """Render JOB_FILE: one upload-ready video per clip (or per `videos:` entry) and target."""
     console = Console(stderr=True)
     options = Options(output=output, brands=brands, only=only, targets=targets, debug=debug)
-    sys.exit(main_guarded(job_file, options, console))
+    sys.exit(main_guarded(job_file, options, console, open_page))
 
 
 def _stop_on_sigterm() -> None:
@@ -69,7 +72,8 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-def main_guarded(job_file: Path, options: Options, console: Console) -> int:
+def main_guarded(job_file: Path, options: Options, console: Console,
+                 open_page: bool = False) -> int:
     _stop_on_sigterm()
     reporter = RichReporter(console)
     try:
@@ -94,7 +98,17 @@ def main_guarded(job_file: Path, options: Options, console: Console) -> int:
     _summary(console, result)
     for exc in result.failures:
         _error(console, exc, options.debug)
+    if open_page:
+        _open_page(console, result.folder / "index.html")
     return EXIT_SOME_FAILED if result.failures else EXIT_OK
+
+
+def _open_page(console: Console, page: Path) -> None:
+    """--open: the press officer's view of the run, in the default browser."""
+    page = page.resolve()
+    if not (page.is_file() and webbrowser.open(page.as_uri())):
+        console.print(f"open {page} in a browser to see the videos", style="yellow",
+                      markup=False, highlight=False, soft_wrap=True)
 
 
 def _error(console: Console, exc: PipelineError, debug: bool) -> None:

@@ -43,7 +43,8 @@ def build(job: Job, result: Result, tools: dict, previous: dict | None) -> dict:
         else:
             now[o.path.name] = output_entry(o, job, result.captions.get(o.video, {}), hashes,
                                             tools)
-    kept = [e for f, e in old.items() if f not in now and _unchanged(e, result.folder)]
+    kept = [_complete(e, result.folder) for f, e in old.items()
+            if f not in now and _unchanged(e, result.folder)]
     outputs = sorted([*now.values(), *kept], key=lambda e: _order(e, job))
     listed = {e["video"] for e in outputs}
     captions = {v: r for v, r in {**(previous or {}).get("captions", {}),
@@ -122,6 +123,14 @@ def _unchanged(entry: dict, folder: Path) -> bool:
         return (folder / entry["file"]).stat().st_size == entry["bytes"]
     except (OSError, KeyError, TypeError):
         return False
+
+
+def _complete(entry: dict, folder: Path) -> dict:
+    """An entry from an older manifest, given what the page needs and it may lack."""
+    stem = Path(entry["file"]).stem
+    cover = {"file": f"{stem}.jpg"} if (folder / f"{stem}.jpg").is_file() else None
+    return {"title": entry.get("video"), "platform": platform(entry.get("target", "")),
+            "cover": cover, "captions": _sidecars(folder, entry.get("video", "")), **entry}
 
 
 def _sidecars(folder: Path, video: str) -> dict | None:
