@@ -15,21 +15,23 @@ import ffmpeg
 
 from .plan import EditPlan, Overlay, Segment
 
-# HDR (HLG/PQ) to BT.709 SDR: linearise, tone-map, encode as BT.709 limited range.
-# Mobius keeps everything up to about diffuse white linear and only rolls off the highlights,
-# so faces and sky keep the brightness and saturation they had on the phone; Hable darkened
-# an iPhone-style HLG picture (reference white at 75 % signal, BT.2408) by ~30 % in our test.
-# https://ffmpeg.org/ffmpeg-filters.html#tonemap-1
-_NPL = 100
+# HDR (HLG/PQ) to BT.709 SDR: the picture is first scaled to the size it will have in the
+# frame (10-bit, so no banding), turned into 16-bit RGB, and mapped through a 3D LUT of the
+# float chain zscale linearise → BT.709 → mobius tone-map (made once: see lut.py). Mobius keeps
+# everything up to about diffuse white linear and rolls off only the highlights, so faces and
+# sky keep the brightness and saturation they had on the phone; Hable darkened an iPhone-style
+# HLG picture (reference white at 75 % signal, BT.2408) by ~30 % in our test.
+# https://ffmpeg.org/ffmpeg-filters.html#lut3d-1
 
 
-def _tonemap(v):
-    return (v.filter("zscale", t="linear", npl=_NPL)
-             .filter("format", "gbrpf32le")
-             .filter("zscale", p="bt709")
-             .filter("tonemap", tonemap="mobius", desat=0)
-             .filter("zscale", t="bt709", m="bt709", r="tv")
-             .filter("format", "yuv420p"))
+def _tonemap(v, lut: str, mode: str, w: int, h: int):
+    fit = "increase" if mode == "crop" else "decrease"
+    return (v.filter("scale", w, h, force_original_aspect_ratio=fit, in_color_matrix="bt2020",
+                     in_range="tv")
+             .filter("format", "gbrp16le")
+             .filter("lut3d", file=lut, interp="tetrahedral")
+             .filter("setparams", color_primaries="bt709", color_trc="bt709", colorspace="gbr",
+                     range="pc"))
 
 
 def _to_709(v, w: str | int = "iw", h: str | int = "ih", **kw):
@@ -86,7 +88,7 @@ def _segment_video(seg: Segment, src, plan: EditPlan):
         v = src.filter("setpts", "PTS-STARTPTS")
         v = v.filter("fps", plan.fps)
         if seg.hdr:
-            v = _tonemap(v)
+            v = _tonemap(v, f"{seg.hdr}.cube", seg.reframe, plan.width, plan.height)
         v = _reframe(v, seg.reframe, plan.width, plan.height, plan.fill_color)
         v = v.filter("setsar", 1).filter("format", "yuv420p")
         for o in seg.overlays:

@@ -141,6 +141,7 @@ def make_plan(job: Job, video: Video, infos: dict[str, MediaInfo], body_cues: li
         overlays = _lower_third(clip, i, kit, preset, frames, assets)
         segments.append(Segment("media", str(clip.path), start, frames, info.has_audio, info.hdr,
                                 _reframe(job.reframe, info, preset), overlays=overlays))
+        _need_lut(info, assets)
     clip_end_frame = sum(s.frames for s in segments)
     cues = place(body_cues, 0.0, (clip_end_frame - clip_start_frame) / preset.fps,
                  clip_start_frame / preset.fps)
@@ -174,6 +175,12 @@ def _reframe(mode: str, info: MediaInfo, preset: Preset) -> str:
     return mode
 
 
+def _need_lut(info: MediaInfo, assets: list[Asset]) -> None:
+    """An HDR source needs its tone-mapping LUT in the work folder (once per transfer)."""
+    if info.hdr and not any(a.name == f"{info.hdr}.cube" for a in assets):
+        assets.append(Asset(f"{info.hdr}.cube", "lut", {"transfer": info.hdr}))
+
+
 def _bumper(kit: BrandKit, which: str, preset: Preset, infos: dict[str, MediaInfo],
             assets: list[Asset]) -> Segment | None:
     spec = getattr(kit.spec, which)
@@ -182,6 +189,7 @@ def _bumper(kit: BrandKit, which: str, preset: Preset, infos: dict[str, MediaInf
     if spec.file is not None:
         path = kit.intro_file if which == "intro" else kit.outro_file
         info = infos[str(path)]
+        _need_lut(info, assets)
         return Segment("media", str(path), 0.0, frames_for(info.duration, preset.fps),
                        info.has_audio, info.hdr, _reframe("fit", info, preset))
     card = spec.card

@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Protocol
 
-from . import __version__, cards, ffmpeg, graph, transcribe
+from . import __version__, cards, ffmpeg, graph, lut, transcribe
 from .captions import AssStyle, Cue, CueRules, build_cues, readability, to_ass, to_srt, to_vtt
 from .correction import caption_path, read_caption_file, write_caption_file
 from .cover import CoverStyle, write_cover
@@ -323,6 +323,8 @@ def draw_assets(assets: tuple[Asset, ...], cues: tuple[Cue, ...], work: Path) ->
         elif a.kind == "font":
             (work / "fonts").mkdir(exist_ok=True)
             shutil.copyfile(p["src"], work / "fonts" / a.name)
+        elif a.kind == "lut":
+            shutil.copyfile(lut.lut_file(p["transfer"], transcribe.cache_root() / "luts"), dst)
         elif a.kind == "ass":
             dst.write_text(to_ass(list(cues), AssStyle(**p["style"])), encoding="utf-8")
 

@@ -105,15 +105,20 @@ _VERIFIED: set[tuple[str, int]] = set()  # (folder, mtime): hash 145 MB once per
 _MODELS: dict[str, Any] = {}
 
 
+def cache_root() -> Path:
+    """The pipeline's cache folder: models, LUTs (and transcripts unless PIPELINE_CACHE_DIR)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pipeline"
+
+
 def models_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pipeline/models"
+    return cache_root() / "models"
 
 
 def transcripts_dir() -> Path:
     """Where transcripts are cached; PIPELINE_CACHE_DIR moves it (tests, shared PCs)."""
     if os.environ.get("PIPELINE_CACHE_DIR"):
         return Path(os.environ["PIPELINE_CACHE_DIR"]) / "transcripts"
-    return models_dir().parent / "transcripts"
+    return cache_root() / "transcripts"
 
 
 def sha256_file(path: Path) -> str:
