@@ -54,14 +54,18 @@ class RichReporter:
 @click.option("--only", multiple=True, metavar="VIDEO", help="Render only this video (repeatable).")
 @click.option("--target", "targets", multiple=True, metavar="NAME",
               help="Render only this target, e.g. tiktok or reels (repeatable).")
+@click.option("--fast", is_flag=True,
+              help="Quick preview (540x960, fast encoder) into <job>-preview/, to check "
+                   "captions and layout.")
 @click.option("--debug", is_flag=True, help="Show each ffmpeg command line and full tracebacks.")
 @click.option("--open", "open_page", is_flag=True,
               help="When done, open the job's page (index.html) in the default browser.")
 def render(job_file: Path, output: Path, brands: Path, only: tuple[str, ...],
-           targets: tuple[str, ...], debug: bool, open_page: bool) -> None:
+           targets: tuple[str, ...], fast: bool, debug: bool, open_page: bool) -> None:
     """Render JOB_FILE: one upload-ready video per clip (or per `videos:` entry) and target."""
     console = Console(stderr=True)
-    options = Options(output=output, brands=brands, only=only, targets=targets, debug=debug)
+    options = Options(output=output, brands=brands, only=only, targets=targets, debug=debug,
+                      fast=fast)
     sys.exit(main_guarded(job_file, options, console, open_page))
 
 

@@ -68,21 +68,29 @@ TIKTOK = Preset(
 )
 
 
-def _small(base: Preset, width: int) -> Preset:
-    """A scaled copy of a target, for tests and quick checks: same layout, fewer pixels."""
+def _small(base: Preset, width: int, suffix: str = "small") -> Preset:
+    """A scaled copy of a target, for tests and previews: same layout, fewer pixels."""
     f = width / base.width
     s = base.safe
     height = round(base.height * f / 2) * 2
     return Preset(
-        name=f"{base.name}-small", width=width, height=height, x264_preset="veryfast",
-        max_seconds=base.max_seconds, max_bytes=base.max_bytes, label=f"{base.label} (klein)",
+        name=f"{base.name}-{suffix}", width=width, height=height, x264_preset="veryfast",
+        max_seconds=base.max_seconds, max_bytes=base.max_bytes,
+        label=f"{base.label} ({'Vorschau' if suffix == 'fast' else 'klein'})",
         safe=SafeZone(*(round(v * f) for v in (s.top, s.bottom, s.left, s.right))),
     )
 
 
 PRESETS: dict[str, Preset] = {
-    p.name: p for p in (TIKTOK, REELS, _small(TIKTOK, 216), _small(REELS, 216))
+    p.name: p for p in (TIKTOK, REELS, _small(TIKTOK, 216), _small(REELS, 216),
+                        _small(TIKTOK, 540, "fast"), _small(REELS, 540, "fast"))
 }
+
+
+def fast(name: str) -> str:
+    """The quick-look variant of a target (`--fast`): 540x960, x264 veryfast."""
+    base = name.removesuffix("-small").removesuffix("-fast")
+    return f"{base}-fast" if f"{base}-fast" in PRESETS else name
 
 
 def get_preset(name: str) -> Preset:

@@ -5,6 +5,8 @@ more than one stage.
 from __future__ import annotations
 
 import functools
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 import hashlib
 import json
 import os
@@ -17,7 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Protocol
 
-from . import __version__, cards, ffmpeg, graph, lut, transcribe
+from . import __version__, cards, ffmpeg, graph, lut, presets, transcribe
 from .captions import AssStyle, Cue, CueRules, build_cues, readability, to_ass, to_srt, to_vtt
 from .correction import caption_path, read_caption_file, write_caption_file
 from .cover import CoverStyle, write_cover
@@ -38,6 +40,7 @@ class Options:
     only: tuple[str, ...] = ()
     targets: tuple[str, ...] = ()
     debug: bool = False
+    fast: bool = False       # preview: 540x960, x264 veryfast, into <job>-preview/
 
 
 @dataclass(frozen=True)
@@ -91,16 +94,22 @@ def run_job(path: Path, options: Options = Options(), reporter: Reporter = Quiet
     videos = _videos(job, options)
     kit_infos = _probe_kit(job)
     _check_model(job, videos)
-    folder = options.output / job.name
+    folder = options.output / (f"{job.name}-preview" if options.fast else job.name)
     result = Result(job, folder)
+    fps = get_preset(targets[0]).fps
     try:
+        ahead = ThreadPoolExecutor(max_workers=1)
         with job_lock(folder, lambda: reporter.warn(
-                f"waiting: another render of '{job.name}' is writing to {folder}")):
+                f"waiting: another render of '{job.name}' is writing to {folder}")), \
+                _cancelling(ahead):
             clean_leftovers(folder)
-            for video in videos:
+            # Probe and transcribe the next video while this one encodes: Whisper and x264
+            # share the cores instead of taking turns.
+            pending = [ahead.submit(_prepare, job, v, kit_infos, fps, reporter) for v in videos]
+            for video, prepared in zip(videos, pending):
                 try:
-                    result.outputs += _render_video(job, video, targets, kit_infos, folder,
-                                                    options, reporter, result)
+                    result.outputs += _render_video(job, video, targets, prepared.result(),
+                                                    folder, options, reporter, result)
                 except PipelineError as exc:
                     result.failures.append(exc)
                 except OSError as exc:  # disk full, share gone: this video fails, not the run
@@ -110,6 +119,15 @@ def run_job(path: Path, options: Options = Options(), reporter: Reporter = Quiet
     except OSError as exc:
         raise PipelineError(exc.filename or folder, _os_reason(exc)) from None
     return result
+
+
+@contextmanager
+def _cancelling(pool: ThreadPoolExecutor):
+    """On Ctrl-C do not wait for transcriptions of videos that will not be rendered now."""
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _os_reason(exc: OSError) -> str:
@@ -122,7 +140,8 @@ def _targets(job: Job, options: Options) -> tuple[str, ...]:
         if t not in PRESETS:
             raise JobError(None, f"unknown target '{t}' given with --target; known targets: "
                                  f"{', '.join(PRESETS)}")
-    return options.targets or job.targets
+    targets = options.targets or job.targets
+    return tuple(dict.fromkeys(presets.fast(t) for t in targets)) if options.fast else targets
 
 
 def _videos(job: Job, options: Options) -> tuple[Video, ...]:
@@ -156,18 +175,38 @@ def _check_model(job: Job, videos: tuple[Video, ...]) -> None:
         raise JobError(job.path, f"transcription.model: {exc.reason}") from None
 
 
-def _render_video(job: Job, video: Video, targets: tuple[str, ...],
-                  kit_infos: dict[str, MediaInfo], folder: Path, options: Options,
-                  reporter: Reporter, result: Result) -> list[Output]:
+@dataclass(frozen=True)
+class Prepared:
+    """A video's probed clips and captions: everything before the encode."""
+
+    infos: dict[str, MediaInfo]
+    cues: list[Cue]
+    origin: dict
+
+
+def _prepare(job: Job, video: Video, kit_infos: dict[str, MediaInfo], fps: int,
+             reporter: Reporter) -> Prepared:
     infos = dict(kit_infos)
     for clip in video.clips:
         infos.setdefault(str(clip.path), probe(clip.path))
-    body_cues, origin = _video_cues(job, video, infos, get_preset(targets[0]).fps, reporter)
-    result.captions[video.name] = {**readability(body_cues, cue_rules(job)).to_json(), **origin}
-    outputs = []
+    cues, origin = _video_cues(job, video, infos, fps, reporter)
+    return Prepared(infos, cues, origin)
+
+
+def _render_video(job: Job, video: Video, targets: tuple[str, ...], prepared: Prepared,
+                  folder: Path, options: Options, reporter: Reporter,
+                  result: Result) -> list[Output]:
+    body_cues = prepared.cues
+    result.captions[video.name] = {**readability(body_cues, cue_rules(job)).to_json(),
+                                   **prepared.origin}
+    outputs: list[Output] = []
     measured: dict[tuple, dict] = {}
-    plans = [make_plan(job, video, infos, body_cues, get_preset(t)) for t in targets]
+    plans = [make_plan(job, video, prepared.infos, body_cues, get_preset(t)) for t in targets]
     for plan in plans:
+        twin = _same_picture(plan, plans, outputs)
+        if twin is not None:
+            outputs.append(_copy_output(twin, plan, folder, reporter))
+            continue
         outputs.append(_render_output(plan, folder, options, reporter, measured,
                                       CoverStyle(video.title, job.brand)))
     cues = list(plans[0].cues)
@@ -175,6 +214,26 @@ def _render_video(job: Job, video: Video, targets: tuple[str, ...],
         write_text(folder / f"{video.name}.srt", to_srt(cues))
         write_text(folder / f"{video.name}.vtt", to_vtt(cues))
     return outputs
+
+
+def _same_picture(plan: EditPlan, plans: list[EditPlan], done: list[Output]) -> Output | None:
+    """An output already made this run whose plan differs from `plan` only in its name: two
+    targets that would come out identical are encoded once."""
+    mine = {**plan.to_json(), "target": None}
+    for other, out in zip(plans, done):
+        if {**other.to_json(), "target": None} == mine:
+            return out
+    return None
+
+
+def _copy_output(twin: Output, plan: EditPlan, folder: Path, reporter: Reporter) -> Output:
+    label = f"{plan.video}.{plan.target}"
+    for suffix in (".mp4", ".jpg"):
+        with atomic_path(folder / f"{label}{suffix}") as part:
+            shutil.copyfile(twin.path.with_suffix(suffix), part)
+    record_state(folder, f"{label}.mp4", output_key(plan))
+    reporter.warn(f"{label}.mp4: same picture and sound as {twin.path.name}, copied")
+    return replace(twin, target=plan.target, path=folder / f"{label}.mp4")
 
 
 def cue_rules(job: Job) -> CueRules:

@@ -81,3 +81,17 @@ def test_intro_from_kit_video_and_debug_prints_commands(tmp_path):
     info = inspect(folder / "c.reels-small.mp4")
     assert abs(info["duration"] - (1.5 + 1.0 + 1.0)) <= 1 / FPS
     assert "-filter_complex" in out and "file:" in out  # --debug shows each ffmpeg command
+
+
+def test_fast_preview_is_540x960_in_its_own_folder(tmp_path):
+    (tmp_path / "footage").mkdir()
+    make_clip(tmp_path / "footage" / "c.mov", size="640x360", seconds=1.0)
+    make_kit(tmp_path / "brand" / "test")
+    job = write_job(tmp_path, "name: t\nbrand: brand/test\nfootage: footage\n")
+    code, out = run_cli(job, "--output", tmp_path / "out", "--fast")
+    assert code == 0, out
+    folder = tmp_path / "out" / "t-preview"
+    for target in ("tiktok", "reels"):
+        info = inspect(folder / f"c.{target}-fast.mp4")
+        assert (info["width"], info["height"]) == (540, 960) and info["avg_fps"] == FPS
+    assert not (tmp_path / "out" / "t").exists()  # previews never mix with upload files
