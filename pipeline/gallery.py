@@ -206,11 +206,12 @@ def track_url(vtt: str) -> str:
 
 def _facts(e: dict) -> str:
     p = e.get("probe") or {}
-    size = f"{p['width']}×{p['height']}, {de_number(p['fps'], 0)} fps" if p else "–"
+    size = f"{p['width']}×{p['height']}" if p else "–"
+    fps = f"{de_number(p['fps'], 0)} fps" if p else "–"
     return ('<dl class="fakten">'
             f"<dt>Dauer</dt><dd>{de_seconds(e.get('duration', 0))}</dd>"
             f"<dt>Größe</dt><dd>{de_bytes(e.get('bytes', 0))}</dd>"
-            f"<dt>Bild</dt><dd>{size}</dd></dl>")
+            f"<dt>Bild</dt><dd>{size}</dd><dt>Bildrate</dt><dd>{fps}</dd></dl>")
 
 
 def _downloads(e: dict, cover: str | None, platform: str, title: str) -> str:
@@ -310,7 +311,7 @@ figure {{ margin: 0; }}
 figcaption {{ font-size: .8rem; color: #4a5560; }}
 video {{ display: block; width: 162px; height: 288px; background: #1b1f24;
   border-radius: 4px; }}
-.info {{ min-width: 190px; }}
+.info {{ width: 190px; }}
 .downloads a.titelbild {{ display: flex; align-items: center; gap: 10px; padding: 4px 10px 4px 4px;
   background: #fff; color: #0b4f8a; border: 1px solid #0b4f8a; }}
 .downloads a.titelbild:hover, .downloads a.titelbild:focus {{ background: #e8f0f8; }}
