@@ -16,6 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from .errors import FFmpegError, JobError, PipelineError
+from .manifest import read as read_manifest
 from .run import Options, Result, run_job
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_INVALID = 0, 1, 2
@@ -127,13 +128,17 @@ def _error(console: Console, exc: PipelineError, debug: bool) -> None:
 def _summary(console: Console, result: Result) -> None:
     if not result.outputs:
         return  # nothing written: the error lines below say why
-    table = Table(title=f"{result.job.name}: {len(result.outputs)} file(s) in {result.folder}")
+    # From the manifest, like the page: every file in the folder, not only this run's.
+    entries = (read_manifest(result.folder) or {}).get("outputs") or [
+        {"video": o.video, "target": o.target, "duration": o.duration, "bytes": o.size,
+         "file": o.path.name} for o in result.outputs]
+    table = Table(title=f"{result.job.name}: {len(entries)} file(s) in {result.folder}")
     for col in ("video", "target", "duration", "size"):
         table.add_column(col)
     table.add_column("path", overflow="fold")  # the press officer needs all of it
-    for o in result.outputs:
-        table.add_row(o.video, o.target, f"{o.duration:.2f} s", f"{o.size / 1e6:.1f} MB",
-                      str(o.path))
+    for e in entries:
+        table.add_row(e["video"], e["target"], f"{e['duration']:.2f} s",
+                      f"{e['bytes'] / 1e6:.1f} MB", str(result.folder / e["file"]))
     console.print(table)
     if result.captions:
         console.print(_caption_table(result.captions))

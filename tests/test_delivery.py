@@ -108,6 +108,7 @@ def test_a_partial_run_keeps_the_other_files_on_the_page(delivered, tmp_path):
     code, out = run_cli(_job(root, ", end: 1.5"), "--output", root / "out", "--only", "b",
                         "--target", "tiktok-small")
     assert code == 0, out
+    assert "delivery: 3 file(s) in" in out  # the summary, like the page, lists the folder
     m = _manifest(root)
     files = [e["file"] for e in m["outputs"]]
     assert files == ["a.tiktok-small.mp4", "b.tiktok-small.mp4", "b.reels-small.mp4"]
