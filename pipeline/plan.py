@@ -69,6 +69,7 @@ class EditPlan:
     assets: tuple[Asset, ...]
     encoder: dict
     loudness: dict
+    title: str = ""             # the video's title (on the cover)
 
     @property
     def frames(self) -> int:
@@ -163,6 +164,7 @@ def make_plan(job: Job, video: Video, infos: dict[str, MediaInfo], body_cues: li
         encoder={"preset": preset.x264_preset, "crf": preset.crf,
                  "audio_bitrate": preset.audio_bitrate, "sample_rate": preset.sample_rate},
         loudness={"i": preset.lufs, "tp": preset.true_peak, "lra": preset.lra},
+        title=video.title,
     )
 
 

@@ -23,7 +23,7 @@ from . import __version__, cards, ffmpeg, graph, lut, presets, transcribe
 from .captions import AssStyle, Cue, CueRules, build_cues, readability, to_ass, to_srt, to_vtt
 from .correction import caption_path, read_caption_file, write_caption_file
 from .cover import CoverStyle, write_cover
-from .errors import JobError, PipelineError, TranscribeError
+from .errors import JobError, MediaError, PipelineError, TranscribeError
 from .manifest import build as build_manifest, read as read_manifest
 from .plan import Asset, EditPlan, clip_range, frames_for, make_plan
 from .presets import PRESETS, get_preset

@@ -220,3 +220,12 @@ def test_disk_full_leaves_nothing_partial(tmp_path):
         assert not finals(disk / "job") and not leftovers(disk / "job")
     finally:
         subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_new_title_renders_again(job):
+    out = job.parent / "out"
+    job.write_text(job.read_text() + "videos:\n  - {name: v, title: Alt, clips: [{file: clip0.mov}]}\n")
+    assert run_cli(job, "--output", out, "--target", "reels-small")[0] == 0
+    job.write_text(job.read_text().replace("title: Alt", "title: Neu"))
+    code, log = run_cli(job, "--output", out, "--target", "reels-small")
+    assert code == 0 and "skipped" not in log  # the cover carries the title
