@@ -35,7 +35,7 @@ def version() -> str:
 @dataclass(frozen=True)
 class Finished:
     stderr: str
-    peak_rss_mb: float     # the ffmpeg process's own peak memory, from the kernel (wait4)
+    peak_rss_mb: float     # ffmpeg's own peak memory (VmHWM, sampled with each progress line)
     seconds: float
 
 
@@ -54,9 +54,8 @@ def run(argv: list[str], *, cwd: Path, file: str | Path | None = None,
                                 stderr=err, start_new_session=True, preexec_fn=_die_with_parent)
         began = time.monotonic()
         try:
-            _follow(proc, on_progress)
-            _, status, usage = os.wait4(proc.pid, 0)
-            proc.returncode = code = os.waitstatus_to_exitcode(status)
+            peak_kb = _follow(proc, on_progress)
+            code = proc.wait()
         except BaseException:
             # Ctrl-C or any failure here: never leave an ffmpeg running behind us.
             _stop(proc)
@@ -69,7 +68,7 @@ def run(argv: list[str], *, cwd: Path, file: str | Path | None = None,
             raise FFmpegError(file, full, tail + "\ndisk full: free some space on the output "
                                                  "drive and render again")
         raise FFmpegError(file, full, tail)
-    return Finished(stderr, usage.ru_maxrss / 1024, time.monotonic() - began)
+    return Finished(stderr, peak_kb / 1024, time.monotonic() - began)
 
 
 def _die_with_parent() -> None:
@@ -85,14 +84,34 @@ def _die_with_parent() -> None:
 _PR_SET_PDEATHSIG = 1
 
 
-def _follow(proc: subprocess.Popen, on_progress: Callable[[float], None] | None) -> None:
+def _follow(proc: subprocess.Popen, on_progress: Callable[[float], None] | None) -> int:
+    """Pass ffmpeg's progress on; return its peak memory in kB.
+
+    The peak is read from /proc (VmHWM, the new program's own high-water mark). wait4's
+    ru_maxrss would also count the Python process ffmpeg was forked from, Whisper included.
+    """
     assert proc.stdout is not None
+    peak = 0
     for raw in proc.stdout:
         line = raw.decode("ascii", "replace").strip()
         if on_progress and line.startswith("out_time_us="):
             value = line.split("=", 1)[1]
             if value.isdigit():
                 on_progress(int(value) / 1_000_000)
+        elif line.startswith("progress="):  # once per report (~2 a second) and at the end
+            peak = max(peak, _high_water_kb(proc.pid))
+    return peak
+
+
+def _high_water_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass  # not Linux, or the process has just ended
+    return 0
 
 
 def _stop(proc: subprocess.Popen) -> None:
