@@ -184,16 +184,17 @@ def _videos(spec: JobFile, footage: Path, path: Path, lines: dict[tuple, int]) -
         if name in seen:
             raise JobError(path, f"{_at(lines, f'videos.{i}.name')}two videos are named '{name}'")
         seen.add(name)
-        clips = tuple(_clip(c, footage, path, lines, f"videos.{i}.clips.{j}")
-                      for j, c in enumerate(v.clips))
+        clips = tuple(_clip(c, footage, path, lines, f"videos.{i}.clips.{j}",
+                            f"videos[{i}].clips[{j}]") for j, c in enumerate(v.clips))
         out.append(Video(name, v.title or v.name, clips))
     return tuple(out)
 
 
-def _clip(c: ClipSpec, footage: Path, path: Path, lines: dict[tuple, int], key: str) -> Clip:
+def _clip(c: ClipSpec, footage: Path, path: Path, lines: dict[tuple, int], key: str,
+          shown: str) -> Clip:
     f = footage / c.file
     if not f.is_file():
-        raise JobError(path, f"{_at(lines, key + '.file')}key '{key}.file': clip '{c.file}' not "
+        raise JobError(path, f"{_at(lines, key + '.file')}key '{shown}.file': clip '{c.file}' not "
                              f"found in {footage}")
     return Clip(f.resolve(), c.start or 0.0, c.end, c.lower_third)
 
