@@ -80,7 +80,12 @@ def _exact_frames(v, frames: int):
 def _segment_video(seg: Segment, src, plan: EditPlan):
     seconds = seg.frames / plan.fps
     if seg.kind == "card":
-        v = _to_709(src).filter("format", "yuv420p")
+        # One decoded still, repeated inside the graph as frames are asked for. (A looping
+        # image input decodes every frame up front; the outro's then wait in memory for the
+        # whole clip: 75 RGB frames of 1080x1920 are 470 MB.)
+        v = (_to_709(src).filter("format", "yuv420p")
+             .filter("loop", loop=seg.frames - 1, size=1, start=0)
+             .filter("setpts", f"N/({plan.fps}*TB)"))
         if seg.fade:
             v = (v.filter("fade", t="in", st=0, d=seg.fade)
                   .filter("fade", t="out", st=round(seconds - seg.fade, 3), d=seg.fade))
@@ -132,7 +137,7 @@ def _inputs(plan: EditPlan, need_video: bool):
 def _open(seg: Segment, plan: EditPlan, uses: int):
     seconds = seg.frames / plan.fps
     if seg.kind == "card":
-        inp = ffmpeg.input("file:" + seg.source, loop=1, framerate=plan.fps, t=f"{seconds:.3f}")
+        inp = ffmpeg.input("file:" + seg.source)
     else:
         # A few frames of slack past the end; _exact_frames cuts to the exact length.
         inp = ffmpeg.input("file:" + seg.source, ss=f"{seg.start:.3f}",
