@@ -1,0 +1,72 @@
+"""Transcribe one video's clip as render does, with an empty cache; print timings and WER.
+
+    python benchmarks/transcribe_once.py JOB VIDEO CACHE_DIR REPORT.json [--beam N]
+                                         [--reference TEXT_FILE] [--brands DIR]
+
+Calls `pipeline.transcribe.transcribe` with the job's language, model and glossary and word
+timestamps (always on in the project), so the number is what a render's first run spends on
+Whisper. The model is loaded first and timed apart: a render loads it once per process, and
+the real-time factor is Whisper's work per second of audio (audio decoding included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import time
+from pathlib import Path
+
+from pipeline import transcribe as T
+from pipeline.spec import load_job
+
+
+def words_of(text: str) -> list[str]:
+    """Lowercase, punctuation gone (as tests/test_transcribe.py counts words)."""
+    return re.sub(r"[^\w\s]", " ", text.lower()).split()
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    """Word error rate: word-level edit distance over the reference's length (copied from
+    tests/test_transcribe.py, which benchmarks must not import)."""
+    ref, hyp = words_of(reference), words_of(hypothesis)
+    row = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        prev, row[0] = row[:], i
+        for j, h in enumerate(hyp, 1):
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (r != h))
+    return row[-1] / len(ref)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("job", type=Path)
+    ap.add_argument("video")
+    ap.add_argument("cache", type=Path)
+    ap.add_argument("report", type=Path)
+    ap.add_argument("--beam", type=int, default=T.BEAM_SIZE)
+    ap.add_argument("--reference", type=Path)
+    ap.add_argument("--brands", type=Path)
+    args = ap.parse_args()
+    job = load_job(args.job, args.brands)
+    clip = next(v for v in job.videos if v.name == args.video).clips[0].path
+    began = time.monotonic()
+    T.load_model(T.resolve_model(job.model))
+    loaded = time.monotonic()
+    result = T.transcribe(clip, language=job.language, model=job.model, glossary=job.glossary,
+                          cache_dir=args.cache, beam_size=args.beam)
+    done = time.monotonic()
+    audio_seconds = len(T.decode_audio(clip)) / T.SAMPLE_RATE
+    text = " ".join(w.text for w in result.words)
+    reference = args.reference.read_text(encoding="utf-8") if args.reference else None
+    args.report.write_text(json.dumps({
+        "beam": args.beam, "model": job.model, "glossary": list(job.glossary),
+        "audio_seconds": round(audio_seconds, 3), "load_seconds": round(loaded - began, 3),
+        "transcribe_seconds": round(done - loaded, 3),
+        "rtf": round((done - loaded) / audio_seconds, 4), "words": len(result.words),
+        "wer": round(wer(reference, text), 4) if reference else None, "text": text,
+    }, indent=1, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
