@@ -1,6 +1,7 @@
 """Benchmark: the project's render against a moviepy composition and a bare encode (issue 5).
 
     python benchmarks/bench.py [--seconds 60] [--quick] [--json out.json] [--work DIR]
+                               [--wait-quiet SECONDS] [--retries N]
 
 On the same generated inputs (see inputs.py) and in one run it measures, each step as its own
 process tree (see measure.py):
