@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import json
 import os
 import re
@@ -27,7 +28,9 @@ def exe() -> str:
     return os.environ.get("PIPELINE_FFMPEG") or imageio_ffmpeg.get_ffmpeg_exe()
 
 
+@functools.cache
 def version() -> str:
+    """The bundled ffmpeg's version; asked once per process (it is a subprocess)."""
     out = subprocess.run([exe(), "-hide_banner", "-version"], capture_output=True, text=True)
     return out.stdout.split("\n", 1)[0].removeprefix("ffmpeg version ").split(" ")[0]
 

@@ -5,8 +5,6 @@ more than one stage.
 from __future__ import annotations
 
 import functools
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 import hashlib
 import json
 import os
@@ -14,6 +12,8 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
