@@ -6,8 +6,8 @@ WORK is a folder a `bench.py --work WORK` run left behind (inputs and caption fi
 plan and the ffmpeg argv come from the project's own code (`make_plan`, `graph.render_argv`),
 so each variant is exactly what render runs, less or more of one thing:
 
-- the full render to mp4, and the same graph written to `-f null` (decode + filters + audio,
-  no x264): the difference is the encode;
+- the full render of the picture to mp4, and the same graph written to `-f null` (decode +
+  filters, no x264): the difference is the encode; the two sound passes apart;
 - the same null graph with `reframe: fit`, without captions and logo, without the cards;
 - the HLG clip through the same graph (decode of 10-bit HEVC + tone-mapping);
 - plain decodes of both clips; the loudness pass; the cover still;
@@ -84,12 +84,14 @@ def plan_for(job_file: Path, video: str, target: str) -> tuple[EditPlan, object]
 
 
 def render_argv(plan: EditPlan, work: Path, out: Path) -> tuple[list[str], dict]:
-    """Draw the plan's assets into `work` and return render's argv and the loudness pass."""
+    """Draw the plan's assets into `work` and return render's picture argv (as render runs
+    it: filters on one thread on two cores) and its two sound passes."""
     run.draw_assets(plan.assets, plan.cues, work)
     measure = graph.measure_argv(plan)
     done = ffmpeg.run(measure, cwd=work)
     loud = ffmpeg.parse_loudnorm(done.stderr)
-    return graph.render_argv(plan, loud, str(out)), {"argv": measure}
+    argv = graph.render_argv([graph.Output(plan, str(out))], run.filter_threads())
+    return argv, {"argv": measure, "sound": graph.audio_argv(plan, loud, "sound.m4a")}
 
 
 def variants(inputs_dir: Path, target: str, presets: bool) -> list[tuple]:
@@ -109,6 +111,7 @@ def variants(inputs_dir: Path, target: str, presets: bool) -> list[tuple]:
         out.append((name, to_null(argv) if null else argv, work, plan))
         if name == "full render (mp4)":
             out.append(("loudness pass (measure_argv)", measure["argv"], work, plan))
+            out.append(("sound pass (audio_argv)", measure["sound"], work, plan))
 
     add("full render (mp4)", base, null=False)
     add("same graph, no encode (-f null)", base, null=True)
@@ -128,7 +131,8 @@ def variants(inputs_dir: Path, target: str, presets: bool) -> list[tuple]:
 
 
 def cover_row(plan: EditPlan, video: Path, work: Path) -> str:
-    """The cover still render makes after the mp4 is written (it decodes the clip part)."""
+    """The cover still as render makes it after the mp4 is written: the chosen frame taken
+    from the mp4, the title drawn (the frames are measured inside the render)."""
     job = load_job(Path(plan.segments[1].source).parent.parent / "bench.yaml", BRANDS)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.monotonic()
@@ -137,7 +141,7 @@ def cover_row(plan: EditPlan, video: Path, work: Path) -> str:
     wall = time.monotonic() - began
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    return f"| cover still (write_cover, after the mp4) | {wall:.1f} | {cpu:.1f} | – | – | – |"
+    return f"| cover still (write_cover: frame from the mp4, title) | {wall:.1f} | {cpu:.1f} | – | – | – |"
 
 
 def main() -> None:

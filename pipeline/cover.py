@@ -1,13 +1,13 @@
 """Cover images: the best frame of a finished video, with the video's title on it.
 
-This runs after the mp4 exists, so nothing of it is on the render path, and no frame passes
-through Python while choosing: ffmpeg decodes the clip part of the output (not the intro or
-outro), keeps a dozen evenly spread frames and measures each with `blurdetect` (edge width:
-lower is sharper) and `signalstats` (brightness), printing the numbers with the `metadata`
-filter into a text file in the work folder. `choose` is a small pure function over those
-numbers; Pillow then draws the title on the one frame chosen (`cards.cover_image`).
-https://ffmpeg.org/ffmpeg-filters.html#blurdetect-1
-"""
+No frame passes through Python while choosing, and no frame is decoded twice: the render
+itself measures a frame every half second with `blurdetect` (edge width: lower is sharper)
+and `signalstats` (brightness), printing the numbers with the `metadata` filter into a text
+file in the work folder (`scan_for` says which frames and where; graph.py builds the
+filters). `choose` is a small pure function over the numbers of the frames inside the clips
+(not the intro or outro); the chosen frame is then taken from the finished mp4 and Pillow
+draws the title on it (`cards.cover_image`).
+https://ffmpeg.org/ffmpeg-filters.html#blurdetect-1"""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cards, ffmpeg
+from . import cards, ffmpeg, graph
 from .brand import BrandKit
 from .plan import EditPlan, caption_block_height
 from .presets import get_preset
 
-SAMPLES = 12
+EVERY = 0.5                      # seconds between the frames the render measures
 SCAN_FILE = "cover-scan.txt"     # fixed safe names in the work folder: nothing to escape
 FRAME_FILE = "cover-frame.png"
 _GLOBAL = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error"]
@@ -109,10 +109,9 @@ def clip_window(plan: EditPlan, kit: BrandKit) -> tuple[int, int]:
     return starts[clips[0]], starts[last] + plan.segments[last].frames
 
 
-def picks(first: int, end: int, count: int = SAMPLES) -> list[int]:
-    """`count` frames at the centres of equal parts of [first, end), never an edge frame."""
-    n = end - first
-    return sorted({first + (2 * i + 1) * n // (2 * count) for i in range(count)})
+def in_window(stats: list[FrameStats], first: int, end: int) -> list[FrameStats]:
+    """The measured frames inside the clips, not their first or last frame (a cut)."""
+    return [s for s in stats if first < s.frame < end - 1]
 
 
 def busy_times(plan: EditPlan) -> list[tuple[float, float]]:
@@ -138,16 +137,10 @@ def _even(v: int) -> int:
     return max(0, v // 2 * 2)  # 4:2:0 chroma: crop on even pixels
 
 
-def scan_argv(video: str, frames: list[int], end: int, fps: int,
-              region: tuple[int, int, int, int]) -> list[str]:
-    """Decode up to the end of the clips (the intro is a still: cheap), keep `frames`,
-    measure them, print the measurements to SCAN_FILE."""
-    select = "+".join(f"eq(n\\,{f})" for f in frames)
-    w, h, x, y = region
-    vf = (f"select='{select}',crop={w}:{h}:{x}:{y},blurdetect,signalstats,"
-          f"metadata=mode=print:file={SCAN_FILE}")
-    return [*_GLOBAL, "-y", "-t", f"{end / fps:.4f}", "-i", "file:" + video, "-vf", vf,
-            "-an", "-fps_mode", "passthrough", "-f", "null", "-"]
+def scan_for(plan: EditPlan, kit: BrandKit) -> graph.Scan:
+    """What the render measures for the cover: a frame every EVERY seconds, in the picture
+    above the captions; the numbers land in SCAN_FILE."""
+    return graph.Scan(max(1, round(plan.fps * EVERY)), scan_region(plan, kit), SCAN_FILE)
 
 
 def frame_argv(video: str, frame: int, fps: int) -> list[str]:
@@ -185,14 +178,13 @@ def _num(text: str) -> float:
 # --- I/O: run ffmpeg, draw the cover -------------------------------------------------------
 
 
-def pick_frame(plan: EditPlan, video: Path, kit: BrandKit, work: Path,
-               debug: Callable[[str], None] | None = None) -> Cover:
+def pick_frame(plan: EditPlan, kit: BrandKit, work: Path) -> Cover:
+    """The best of the clip frames the render measured (see `scan_for`)."""
+    scanned = work / SCAN_FILE
+    text = scanned.read_text(encoding="utf-8") if scanned.is_file() else ""
     first, end = clip_window(plan, kit)
-    argv = scan_argv(str(video.resolve()), picks(first, end), end, plan.fps,
-                     scan_region(plan, kit))
-    ffmpeg.run(argv, cwd=work, file=video, debug=debug)
-    stats = parse_scan((work / SCAN_FILE).read_text(encoding="utf-8"), plan.fps, busy_times(plan))
-    if not stats:  # nothing decodable in the window: fall back to its middle
+    stats = in_window(parse_scan(text, plan.fps, busy_times(plan)), first, end)
+    if not stats:  # nothing measured inside the clips: fall back to their middle
         mid = (first + end) // 2
         return Cover(mid, mid / plan.fps, 0.0, ())
     return choose(stats, plan.fps)
@@ -200,8 +192,9 @@ def pick_frame(plan: EditPlan, video: Path, kit: BrandKit, work: Path,
 
 def write_cover(plan: EditPlan, video: Path, dst: Path, style: CoverStyle, work: Path,
                 debug: Callable[[str], None] | None = None) -> Cover:
-    """Choose the frame, draw the title on it inside the safe zone, save `dst` as JPEG."""
-    chosen = pick_frame(plan, video, style.kit, work, debug)
+    """Choose among the frames the render measured, take that frame from the finished video,
+    draw the title on it inside the safe zone, save `dst` as JPEG."""
+    chosen = pick_frame(plan, style.kit, work)
     ffmpeg.run(frame_argv(str(video.resolve()), chosen.frame, plan.fps), cwd=work, file=video,
                debug=debug)
     safe = get_preset(plan.target).safe

@@ -44,17 +44,20 @@ class Finished:
 
 def run(argv: list[str], *, cwd: Path, file: str | Path | None = None,
         on_progress: Callable[[float], None] | None = None,
-        debug: Callable[[str], None] | None = None) -> Finished:
+        debug: Callable[[str], None] | None = None, background: bool = False) -> Finished:
     """Run ffmpeg with `argv` (without the program name) in `cwd`.
 
-    Progress comes from `-progress pipe:1` as seconds of output written so far.
+    Progress comes from `-progress pipe:1` as seconds of output written so far. A
+    `background` ffmpeg runs at the lowest CPU priority: beside a render it takes only the
+    core time the render leaves idle.
     """
     full = [exe(), *argv]
     if debug:
         debug(" ".join(_quote(a) for a in full))
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(full, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=err, start_new_session=True, preexec_fn=_die_with_parent)
+                                stderr=err, start_new_session=True,
+                                preexec_fn=_in_background if background else _die_with_parent)
         began = time.monotonic()
         try:
             peak_kb = _follow(proc, on_progress)
@@ -85,6 +88,11 @@ def _die_with_parent() -> None:
 
 
 _PR_SET_PDEATHSIG = 1
+
+
+def _in_background() -> None:
+    _die_with_parent()
+    os.nice(19)
 
 
 def _follow(proc: subprocess.Popen, on_progress: Callable[[float], None] | None) -> int:

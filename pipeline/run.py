@@ -13,7 +13,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
@@ -22,7 +22,7 @@ from typing import Protocol
 from . import __version__, cards, ffmpeg, graph, lut, presets, transcribe
 from .captions import AssStyle, Cue, CueRules, build_cues, readability, to_ass, to_srt, to_vtt
 from .correction import caption_path, read_caption_file, write_caption_file
-from .cover import CoverStyle, write_cover
+from .cover import CoverStyle, scan_for, write_cover
 from .errors import JobError, MediaError, PipelineError, TranscribeError
 from .manifest import build as build_manifest, read as read_manifest
 from .plan import Asset, EditPlan, clip_range, frames_for, make_plan
@@ -199,16 +199,32 @@ def _render_video(job: Job, video: Video, targets: tuple[str, ...], prepared: Pr
     body_cues = prepared.cues
     result.captions[video.name] = {**readability(body_cues, cue_rules(job)).to_json(),
                                    **prepared.origin}
-    outputs: list[Output] = []
     measured: dict[tuple, dict] = {}
     plans = [make_plan(job, video, prepared.infos, body_cues, get_preset(t)) for t in targets]
+    done: dict[str, Output] = {}
+    fresh: list[EditPlan] = []
+    twins: list[tuple[EditPlan, EditPlan]] = []
     for plan in plans:
-        twin = _same_picture(plan, plans, outputs)
-        if twin is not None:
-            outputs.append(_copy_output(twin, plan, folder, reporter))
-            continue
-        outputs.append(_render_output(plan, folder, options, reporter, measured,
-                                      CoverStyle(video.title, job.brand)))
+        skipped = _up_to_date(plan, folder, reporter)
+        twin = next((f for f in fresh if _same_picture(plan, f)), None)
+        if skipped is not None:
+            done[plan.target] = skipped
+        elif twin is not None:
+            twins.append((plan, twin))
+        else:
+            fresh.append(plan)
+    # Targets whose sound is the same (all of them, with the shipped presets) are rendered
+    # by one ffmpeg: every clip is decoded, tone-mapped and reframed once for all of them.
+    groups: dict[tuple, list[EditPlan]] = {}
+    for plan in fresh:
+        groups.setdefault(_audio_key(plan), []).append(plan)
+    style = CoverStyle(video.title, job.brand)
+    for group in groups.values():
+        for out in _render_outputs(group, folder, options, reporter, measured, style):
+            done[out.target] = out
+    for plan, twin in twins:
+        done[plan.target] = _copy_output(done[twin.target], plan, folder, reporter)
+    outputs = [done[p.target] for p in plans]
     cues = list(plans[0].cues)
     if cues:  # platforms reject an empty caption file
         write_text(folder / f"{video.name}.srt", to_srt(cues))
@@ -216,14 +232,16 @@ def _render_video(job: Job, video: Video, targets: tuple[str, ...], prepared: Pr
     return outputs
 
 
-def _same_picture(plan: EditPlan, plans: list[EditPlan], done: list[Output]) -> Output | None:
-    """An output already made this run whose plan differs from `plan` only in its name: two
-    targets that would come out identical are encoded once."""
-    mine = {**plan.to_json(), "target": None}
-    for other, out in zip(plans, done):
-        if {**other.to_json(), "target": None} == mine:
-            return out
-    return None
+def _same_picture(plan: EditPlan, other: EditPlan) -> bool:
+    """Two plans that differ only in their name: such targets are encoded once."""
+    return {**plan.to_json(), "target": None} == {**other.to_json(), "target": None}
+
+
+def _audio_key(plan: EditPlan) -> tuple:
+    """What the sound of an output is made of: outputs with the same key share it."""
+    return (tuple((s.source, s.start, s.frames, s.has_audio) for s in plan.segments),
+            plan.fps, json.dumps(plan.loudness, sort_keys=True),
+            json.dumps(plan.encoder, sort_keys=True))
 
 
 def _copy_output(twin: Output, plan: EditPlan, folder: Path, reporter: Reporter) -> Output:
@@ -293,43 +311,112 @@ def _origin(job: Job, transcripts: list) -> dict:
     }
 
 
-def _render_output(plan: EditPlan, folder: Path, options: Options, reporter: Reporter,
-                   measured: dict[tuple, dict], cover_style: CoverStyle) -> Output:
-    label = f"{plan.video}.{plan.target}"
-    final = folder / f"{label}.mp4"
-    up_to_date = output_key(plan)
-    if final.is_file() and (folder / f"{label}.jpg").is_file() and \
-            read_state(folder).get(final.name) == up_to_date:
+def _up_to_date(plan: EditPlan, folder: Path, reporter: Reporter) -> Output | None:
+    final = folder / f"{plan.video}.{plan.target}.mp4"
+    if final.is_file() and final.with_suffix(".jpg").is_file() and \
+            read_state(folder).get(final.name) == output_key(plan):
         reporter.warn(f"skipped {final.name}: up to date (same clips, job, kit and program)")
         return Output(plan.video, plan.target, final, plan.duration, final.stat().st_size,
                       skipped=True)
+    return None
+
+
+def _render_outputs(plans: list[EditPlan], folder: Path, options: Options, reporter: Reporter,
+                    measured: dict[tuple, dict], cover_style: CoverStyle) -> list[Output]:
+    """Render `plans` (one video, several targets, the same sound): the picture of all of
+    them with one ffmpeg, the sound once beside it; then join, check each file and make its
+    cover. Each mp4 appears under its final name only whole."""
+    lead = plans[0]
+    labels = [f"{p.video}.{p.target}" for p in plans]
+    finals = [folder / f"{label}.mp4" for label in labels]
+    keys = [output_key(p) for p in plans]
     debug = reporter.debug if options.debug else None
-    source = plan.segments[0].source
     with tempfile.TemporaryDirectory(prefix=".work-", dir=folder) as tmp:
         work = Path(tmp)
-        draw_assets(plan.assets, plan.cues, work)
-        # The audio mix is the same for every target: measure it once per video.
-        key = tuple((s.source, s.start, s.frames, s.has_audio) for s in plan.segments)
-        if key not in measured:
-            done = ffmpeg.run(graph.measure_argv(plan), cwd=work, file=source, debug=debug)
-            measured[key] = ffmpeg.parse_loudnorm(done.stderr)
-        (work / "plan.json").write_text(json.dumps(plan.to_json(), indent=1, ensure_ascii=False))
-        update = reporter.start(label, plan.duration)
-        with atomic_path(final) as part:
-            argv = graph.render_argv(plan, measured[key], str(part.resolve()))
-            done = ffmpeg.run(argv, cwd=work, file=_failing_file(plan), on_progress=update,
-                              debug=debug)
-            _check_written(part, plan)
-        with atomic_path(folder / f"{label}.jpg") as jpg:  # after the mp4: off the render path
-            cover = write_cover(plan, final, jpg, cover_style, work, debug)
-        reporter.finish(label)
-    record_state(folder, final.name, up_to_date)
-    settings = {"size": f"{plan.width}x{plan.height}", "fps": plan.fps, **plan.encoder,
-                "loudness_target": plan.loudness, "loudness_measured_input": measured[key],
-                "captions": "burned in" if plan.captions else "none", "plan_version": plan.version,
-                "render_seconds": round(done.seconds, 2),
-                "ffmpeg_peak_rss_mb": round(done.peak_rss_mb), "cover": cover.to_json()}
-    return Output(plan.video, plan.target, final, plan.duration, final.stat().st_size, settings)
+        places = [f"t{i}" for i in range(len(plans))]  # each target's drawn assets
+        for plan, at in zip(plans, places):
+            draw_assets(plan.assets, plan.cues, work / at)
+            (work / at / "plan.json").write_text(json.dumps(plan.to_json(), indent=1,
+                                                            ensure_ascii=False))
+        key = _audio_key(lead)
+        updates = [reporter.start(label, p.duration) for label, p in zip(labels, plans)]
+        pictures = [f"picture-{i}.mp4" for i in range(len(plans))]
+        with ThreadPoolExecutor(max_workers=1) as side, ExitStack() as stack:
+            # The sound (loudness measured, then normalised and encoded) is made beside the
+            # picture, on the core time x264 leaves idle, and joined after.
+            sound = side.submit(_make_sound, lead, work, measured, key, debug)
+            outs = [graph.Output(p, pic, at, scan_for(p, cover_style.kit))
+                    for p, pic, at in zip(plans, pictures, places)]
+            done = ffmpeg.run(graph.render_argv(outs, filter_threads()), cwd=work,
+                              file=_failing_file(lead), debug=debug,
+                              on_progress=lambda t: [u(t) for u in updates])
+            sound.result()
+            parts = [stack.enter_context(atomic_path(f)) for f in finals]
+            covers = []
+            for part, pic, plan, at, final in zip(parts, pictures, plans, places, finals):
+                ffmpeg.run(graph.mux_argv(pic, AUDIO_FILE, str(part.resolve())), cwd=work,
+                           file=_failing_file(plan), debug=debug)
+                _check_written(part, plan)
+                # The cover before the mp4 gets its name: a final mp4 always has its cover.
+                with atomic_path(final.with_suffix(".jpg")) as jpg:
+                    covers.append(write_cover(plan, part, jpg, cover_style, work / at, debug))
+        for final, up_to_date in zip(finals, keys):
+            record_state(folder, final.name, up_to_date)
+        for label in labels:
+            reporter.finish(label)
+    outputs = []
+    for plan, final, cover in zip(plans, finals, covers):
+        settings = {"size": f"{plan.width}x{plan.height}", "fps": plan.fps, **plan.encoder,
+                    "loudness_target": plan.loudness, "loudness_measured_input": measured[key],
+                    "captions": "burned in" if plan.captions else "none",
+                    "plan_version": plan.version,
+                    # one ffmpeg made all of these: its time and memory are theirs together
+                    "rendered_together": [f.name for f in finals],
+                    "render_seconds": round(done.seconds, 2),
+                    "ffmpeg_peak_rss_mb": round(done.peak_rss_mb), "cover": cover.to_json()}
+        outputs.append(Output(plan.video, plan.target, final, plan.duration,
+                              final.stat().st_size, settings))
+    return outputs
+
+
+AUDIO_FILE = "audio.m4a"   # the normalised sound, in the work folder
+
+
+def _make_sound(plan: EditPlan, work: Path, measured: dict[tuple, dict], key: tuple,
+                debug: Callable[[str], None] | None) -> None:
+    if key not in measured:
+        measured[key] = measure_loudness(plan, work, debug)
+    ffmpeg.run(graph.audio_argv(plan, measured[key], AUDIO_FILE), cwd=work,
+               file=_failing_file(plan), debug=debug, background=True)
+
+
+def filter_threads() -> int | None:
+    """Threads for ffmpeg's filters. On two cores x264 (three quarters of the work) needs
+    both: filters on one thread made the render 3.6 % faster (benchmarks/README.md)."""
+    return 1 if (os.cpu_count() or 1) <= 2 else None
+
+
+def measure_loudness(plan: EditPlan, work: Path,
+                     debug: Callable[[str], None] | None = None) -> dict:
+    """Pass 1 of loudnorm over the video's audio mix, kept in the cache by what it read (the
+    argv, each input's size and time, the ffmpeg build): rendering again after a caption fix,
+    or another target, does not decode the sound again."""
+    argv = graph.measure_argv(plan)
+    files = [a.removeprefix("file:") for a in argv if a.startswith("file:")]
+    stats = [(f, os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in files]
+    key = hashlib.sha256(json.dumps([argv, stats, ffmpeg.version()]).encode()).hexdigest()
+    cached = transcribe.derived_dir("loudness") / f"{key}.json"
+    try:
+        return json.loads(cached.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    done = ffmpeg.run(argv, cwd=work, file=_failing_file(plan), debug=debug)
+    loud = ffmpeg.parse_loudnorm(done.stderr)
+    try:
+        write_text(cached, json.dumps(loud))
+    except OSError:
+        pass  # a cache that cannot be written only costs the next run a second
+    return loud
 
 
 def output_key(plan: EditPlan) -> str:
@@ -369,6 +456,7 @@ def _failing_file(plan: EditPlan) -> str:
 
 def draw_assets(assets: tuple[Asset, ...], cues: tuple[Cue, ...], work: Path) -> None:
     """Write every generated file the plan refers to into the work folder."""
+    work.mkdir(parents=True, exist_ok=True)
     for a in assets:
         p = dict(a.params)
         dst = work / a.name

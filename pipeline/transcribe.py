@@ -114,11 +114,16 @@ def models_dir() -> Path:
     return cache_root() / "models"
 
 
-def transcripts_dir() -> Path:
-    """Where transcripts are cached; PIPELINE_CACHE_DIR moves it (tests, shared PCs)."""
+def derived_dir(kind: str) -> Path:
+    """Where what was computed from footage (transcripts, loudness) is cached;
+    PIPELINE_CACHE_DIR moves it (tests, shared PCs)."""
     if os.environ.get("PIPELINE_CACHE_DIR"):
-        return Path(os.environ["PIPELINE_CACHE_DIR"]) / "transcripts"
-    return cache_root() / "transcripts"
+        return Path(os.environ["PIPELINE_CACHE_DIR"]) / kind
+    return cache_root() / kind
+
+
+def transcripts_dir() -> Path:
+    return derived_dir("transcripts")
 
 
 def sha256_file(path: Path) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -109,14 +110,35 @@ def _check_snapshot(name: str, argv: list[str]) -> None:
 
 def test_render_argv_snapshot():
     plan = EditPlan.from_json(_fixed_plan())
-    measured = {"input_i": -23.1, "input_tp": -9.2, "input_lra": 5.0, "input_thresh": -33.4,
-                "target_offset": 0.3}
-    argv = graph.render_argv(plan, measured, "/out/v.tiktok.mp4")
+    scan = graph.Scan(15, (1080, 900, 0, 250), "cover-scan.txt")
+    argv = graph.render_argv([graph.Output(plan, "/out/v.tiktok.mp4", "t0", scan)])
     _check_snapshot("render_argv.txt", argv)
     assert argv.count("-filter_complex") == 1
+    # The cover's frames are measured in the same graph, written nowhere but the scan file.
+    assert argv[-3:] == ["-f", "null", "-"] and "file:/out/v.tiktok.mp4" in argv
     inputs = [argv[i + 1] for i, a in enumerate(argv) if a == "-i"]
-    assert all(i.startswith("file:") or i.startswith("anullsrc") for i in inputs)
+    assert all(i.startswith("file:") for i in inputs)
     assert "file:/footage/-odd name's clip.mov" in inputs  # never read as an option
+    assert "file:t0/intro.png" in inputs  # each output's drawn assets in its own folder
+
+
+def test_two_targets_decode_each_clip_once():
+    plan = EditPlan.from_json(_fixed_plan())
+    reels = replace(plan, target="reels", logo=replace(plan.logo, y="300"))
+    outs = [graph.Output(plan, "/out/v.tiktok.mp4", "t0"),
+            graph.Output(reels, "/out/v.reels.mp4", "t1")]
+    argv = graph.render_argv(outs, filter_threads=1)
+    _check_snapshot("render_argv_two.txt", argv)
+    inputs = [argv[i + 1] for i, a in enumerate(argv) if a == "-i"]
+    clips = [s.source for s in plan.segments if s.kind == "media"]
+    for clip in clips:
+        assert inputs.count("file:" + clip) == 1
+    assert "-an" not in argv and "-c:a" not in argv  # picture only: the sound is made once
+    graph_text = argv[argv.index("-filter_complex") + 1]
+    assert graph_text.count("lut3d=") == 1  # tone-mapped once
+    assert graph_text.count("boxblur") == 1  # one blurred fill for both
+    assert graph_text.count("ass=") == 2 and "t1/captions.ass" in graph_text
+    assert argv[:argv.index("-i")].count("-filter_complex_threads") == 1
 
 
 def test_measure_argv_snapshot():
@@ -126,3 +148,40 @@ def test_measure_argv_snapshot():
     assert argv[-3:] == ["-f", "null", "-"] and "-map" in argv
     # Only audio is measured: no video input (cards, logo) is opened.
     assert not any(a.endswith(".png") for a in argv)
+
+
+def test_mux_copies_picture_and_sound_and_drops_tags():
+    argv = graph.mux_argv("picture-0.mp4", "audio.m4a", "/out/.v.partial.mp4")
+    assert argv[argv.index("-c") + 1] == "copy" and "+faststart" in argv
+    assert argv[argv.index("-map_metadata") + 1] == "-1" and argv[-1] == "file:/out/.v.partial.mp4"
+    assert ["-map", "0:v", "-map", "1:a"] == [a for a in argv if a in ("-map", "0:v", "1:a")]
+
+
+def test_audio_argv_snapshot():
+    plan = EditPlan.from_json(_fixed_plan())
+    measured = {"input_i": -23.1, "input_tp": -9.2, "input_lra": 5.0, "input_thresh": -33.4,
+                "target_offset": 0.3}
+    argv = graph.audio_argv(plan, measured, "audio.m4a")
+    _check_snapshot("audio_argv.txt", argv)
+    assert argv[-1] == "file:audio.m4a" and "linear=true" in argv[argv.index("-filter_complex") + 1]
+    assert not any(a.endswith(".png") for a in argv)  # sound only
+
+
+SPEECH = {"input_i": -24.0, "input_tp": -12.0, "input_lra": 6.0, "input_thresh": -34.0,
+          "target_offset": 0.2}
+
+
+def test_linear_gain_is_loudnorms_static_gain_where_it_would_use_it():
+    target = {"i": -14.0, "tp": -1.0, "lra": 11.0}
+    assert graph.linear_gain(SPEECH, target) == pytest.approx(10.0)
+    # +10 dB would take a -8 dBTP peak over -1 dBTP: loudnorm limits dynamically instead
+    assert graph.linear_gain({**SPEECH, "input_tp": -8.0}, target) is None
+    assert graph.linear_gain({**SPEECH, "input_lra": 14.0}, target) is None  # too dynamic
+
+
+def test_loudness_pass_two_uses_volume_or_loudnorm():
+    plan = EditPlan.from_json(_fixed_plan())
+    quiet = graph.audio_argv(plan, SPEECH, "audio.m4a")
+    peaky = graph.audio_argv(plan, {**SPEECH, "input_tp": -2.0}, "audio.m4a")
+    assert "volume=10.00dB" in quiet[quiet.index("-filter_complex") + 1]
+    assert "loudnorm=" in peaky[peaky.index("-filter_complex") + 1]

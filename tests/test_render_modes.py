@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import make_kit, run_cli, write_job
-from media import ffmpeg, frame_png, inspect, make_clip, mean_rgb
+from media import ffmpeg, frame_png, inspect, loudness, make_clip, mean_rgb
 
 FPS = 30
 
@@ -67,6 +67,43 @@ def test_reframe_modes_for_landscape(tmp_path, mode):
         assert min(band_top) > 235
     else:  # blurred and darkened copy of a white picture: grey, not white, not blue
         assert 150 < band_top[0] < 235 and abs(band_top[0] - band_top[2]) < 8
+
+
+def test_blurred_fill_follows_the_clip(tmp_path):
+    """The fill is refreshed a few times a second, not frozen on the first frame, and the
+    picture in front of it is not slowed down by it."""
+    (tmp_path / "footage").mkdir()
+    ffmpeg("-f", "lavfi", "-i", "color=red:s=320x180:r=30:d=1", "-f", "lavfi", "-i",
+           "color=blue:s=320x180:r=30:d=2", "-filter_complex", "[0][1]concat=n=2:v=1",
+           "-c:v", "libx264", "-pix_fmt", "yuv420p", str(tmp_path / "footage" / "rb.mov"))
+    code, out, folder = _render(tmp_path, "videos:\n  - name: rb\n    clips: [{file: rb.mov}]\n")
+    assert code == 0, out
+    band = (0, 60, 120, 80)  # the fill above the 16:9 picture
+    for t, colour in ((1.5, "red"), (3.5, "blue")):  # 1 s intro card first
+        fill = mean_rgb(frame_png(folder / "rb.reels-small.mp4", t, tmp_path / "f.png"), band)
+        red, blue = (fill[0], fill[2]) if colour == "red" else (fill[2], fill[0])
+        assert red > blue + 60, (t, fill)
+    # A blue frame in front of a fill still red: the picture itself switches on time.
+    centre = (40, 180, 176, 200)
+    at_switch = mean_rgb(frame_png(folder / "rb.reels-small.mp4", 2 + 2 / FPS,
+                                   tmp_path / "s.png"), centre)
+    assert at_switch[2] > at_switch[0] + 100, at_switch
+
+
+def test_loudness_is_measured_again_when_a_clip_is_replaced(tmp_path):
+    """The loudness measurement is kept between runs; a clip replaced under the same name
+    (quiet take swapped for a loud one) must not inherit the old measurement."""
+    (tmp_path / "footage").mkdir()
+    clip = tmp_path / "footage" / "c.mov"
+    body = "videos:\n  - name: c\n    clips: [{file: c.mov}]\n"
+    for gain in ("-38dB", "-4dB"):
+        ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x180:r=30:d=2", "-f", "lavfi", "-i",
+               f"sine=f=300:d=2:sample_rate=48000,volume={gain}", "-c:v", "libx264",
+               "-pix_fmt", "yuv420p", "-c:a", "aac", "-ac", "2", "-shortest", str(clip))
+        code, out, folder = _render(tmp_path, body)
+        assert code == 0, out
+        lufs, _ = loudness(folder / "c.reels-small.mp4")
+        assert abs(lufs - (-14.0)) <= 1.0, (gain, lufs)
 
 
 def test_intro_from_kit_video_and_debug_prints_commands(tmp_path):

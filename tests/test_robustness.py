@@ -102,11 +102,16 @@ def test_interrupt_leaves_nothing_partial_and_rerun_redoes_only_the_rest(job):
     folder = out / "r"
     before = footage_digest(job.parent / "footage")
     proc = render_process(job, out)
-    # Wait for the first output to be finished and the next one's video to be under way.
+    # Wait for the first video's outputs to be finished and the next video to be under way
+    # (its work folder, where its picture is being rendered, is a new one).
     deadline = time.monotonic() + 120
+    seen: set[Path] | None = None
     while time.monotonic() < deadline:
         done = finals(folder) if folder.is_dir() else []
-        if done and [p for p in folder.glob(".*.partial.mp4")]:
+        work = set(folder.glob(".work-*")) if folder.is_dir() else set()
+        if done and seen is None:
+            seen = work
+        elif seen is not None and work - seen:
             break
         time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
