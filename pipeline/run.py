@@ -105,7 +105,8 @@ def run_job(path: Path, options: Options = Options(), reporter: Reporter = Quiet
             clean_leftovers(folder)
             # Probe and transcribe the next video while this one encodes: Whisper and x264
             # share the cores instead of taking turns.
-            pending = [ahead.submit(_prepare, job, v, kit_infos, fps, reporter) for v in videos]
+            pending = [ahead.submit(_prepare, job, v, kit_infos, fps, reporter,
+                                    last=i == len(videos) - 1) for i, v in enumerate(videos)]
             for video, prepared in zip(videos, pending):
                 try:
                     result.outputs += _render_video(job, video, targets, prepared.result(),
@@ -185,12 +186,16 @@ class Prepared:
 
 
 def _prepare(job: Job, video: Video, kit_infos: dict[str, MediaInfo], fps: int,
-             reporter: Reporter) -> Prepared:
-    infos = dict(kit_infos)
-    for clip in video.clips:
-        infos.setdefault(str(clip.path), probe(clip.path))
-    cues, origin = _video_cues(job, video, infos, fps, reporter)
-    return Prepared(infos, cues, origin)
+             reporter: Reporter, last: bool = False) -> Prepared:
+    try:
+        infos = dict(kit_infos)
+        for clip in video.clips:
+            infos.setdefault(str(clip.path), probe(clip.path))
+        cues, origin = _video_cues(job, video, infos, fps, reporter)
+        return Prepared(infos, cues, origin)
+    finally:
+        if last:  # no transcription is due any more: the renders need the memory
+            transcribe.release_models()
 
 
 def _render_video(job: Job, video: Video, targets: tuple[str, ...], prepared: Prepared,
