@@ -350,6 +350,10 @@ def _render_outputs(plans: list[EditPlan], folder: Path, options: Options, repor
             # The sound (loudness measured, then normalised and encoded) is made beside the
             # picture, on the core time x264 leaves idle, and joined after.
             sound = side.submit(_make_sound, lead, work, measured, key, debug)
+            if len(plans) > 1:
+                # Two 1080x1920 encoders take ~1.2 GB; the sound's ffmpeg beside them would
+                # add 90 MB for a 3 % gain in time: make it first.
+                sound.result()
             outs = [graph.Output(p, pic, at, scan_for(p, cover_style.kit))
                     for p, pic, at in zip(plans, pictures, places)]
             done = ffmpeg.run(graph.render_argv(outs, filter_threads()), cwd=work,
