@@ -225,8 +225,10 @@ def _render_video(job: Job, video: Video, targets: tuple[str, ...], prepared: Pr
         groups.setdefault(_audio_key(plan), []).append(plan)
     style = CoverStyle(video.title, job.brand)
     for group in groups.values():
-        for out in _render_outputs(group, folder, options, reporter, measured, style):
-            done[out.target] = out
+        for i in range(0, len(group), MAX_TOGETHER):
+            chunk = group[i:i + MAX_TOGETHER]
+            for out in _render_outputs(chunk, folder, options, reporter, measured, style):
+                done[out.target] = out
     for plan, twin in twins:
         done[plan.target] = _copy_output(done[twin.target], plan, folder, reporter)
     outputs = [done[p.target] for p in plans]
@@ -389,6 +391,9 @@ def _render_outputs(plans: list[EditPlan], folder: Path, options: Options, repor
 
 
 AUDIO_FILE = "audio.m4a"   # the normalised sound, in the work folder
+# Outputs one ffmpeg renders at most: each 1080x1920 x264 encoder holds ~0.5 GB, and two of
+# them with the shared decode peak at ~1.25 GB (1.4 GB from a 10-bit HLG clip).
+MAX_TOGETHER = 2
 
 
 def _make_sound(plan: EditPlan, work: Path, measured: dict[tuple, dict], key: tuple,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,27 @@ def test_loudness_is_measured_again_when_a_clip_is_replaced(tmp_path):
         assert code == 0, out
         lufs, _ = loudness(folder / "c.reels-small.mp4")
         assert abs(lufs - (-14.0)) <= 1.0, (gain, lufs)
+
+
+def test_targets_share_an_ffmpeg_two_at_a_time(tmp_path):
+    """Targets of a video are rendered together (one decode), at most two per ffmpeg (memory);
+    every file is whole whichever ffmpeg made it."""
+    (tmp_path / "footage").mkdir()
+    make_clip(tmp_path / "footage" / "c.mov", size="320x180", seconds=1.0)
+    make_kit(tmp_path / "brand" / "test")
+    job = write_job(tmp_path, "name: t\nbrand: brand/test\nfootage: footage\n"
+                              "targets: [tiktok-small, reels-small, reels-fast]\n")
+    code, out = run_cli(job, "--output", tmp_path / "out")
+    assert code == 0, out
+    folder = tmp_path / "out" / "t"
+    entries = json.loads((folder / "manifest.json").read_text())["outputs"]
+    groups = {tuple(e["settings"]["rendered_together"]) for e in entries}
+    assert sorted(len(g) for g in groups) == [1, 2], groups
+    for e in entries:
+        info = inspect(folder / e["file"])
+        size = (540, 960) if e["target"] == "reels-fast" else (216, 384)
+        assert (info["width"], info["height"]) == size
+        assert info["frames"] == 30 + 30 + 30 and info["audio"] == ("aac", 48000, 2)
 
 
 def test_intro_from_kit_video_and_debug_prints_commands(tmp_path):
