@@ -13,29 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import time
 from pathlib import Path
 
 from pipeline import transcribe as T
 from pipeline.spec import load_job
-
-
-def words_of(text: str) -> list[str]:
-    """Lowercase, punctuation gone (as tests/test_transcribe.py counts words)."""
-    return re.sub(r"[^\w\s]", " ", text.lower()).split()
-
-
-def wer(reference: str, hypothesis: str) -> float:
-    """Word error rate: word-level edit distance over the reference's length (copied from
-    tests/test_transcribe.py, which benchmarks must not import)."""
-    ref, hyp = words_of(reference), words_of(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row[0] = row[:], i
-        for j, h in enumerate(hyp, 1):
-            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (r != h))
-    return row[-1] / len(ref)
+from pipeline.transcribe import wer
 
 
 def main() -> None:

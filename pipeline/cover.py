@@ -25,7 +25,6 @@ from .presets import get_preset
 EVERY = 0.5                      # seconds between the frames the render measures
 SCAN_FILE = "cover-scan.txt"     # fixed safe names in the work folder: nothing to escape
 FRAME_FILE = "cover-frame.png"
-_GLOBAL = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error"]
 
 # Scoring. Limited-range luma runs from 16 (black) to 235 (white).
 DARK, BRIGHT = 30.0, 225.0      # at or beyond these a frame is unusable (black, blown out)
@@ -145,7 +144,7 @@ def scan_for(plan: EditPlan, kit: BrandKit) -> graph.Scan:
 
 def frame_argv(video: str, frame: int, fps: int) -> list[str]:
     # Seeking keeps the first frame at or after the time: ask a quarter frame early.
-    return [*_GLOBAL, "-y", "-ss", f"{(frame - 0.25) / fps:.4f}", "-i", "file:" + video,
+    return [*graph.QUIET, "-y", "-ss", f"{(frame - 0.25) / fps:.4f}", "-i", "file:" + video,
             "-frames:v", "1", "-update", "1", FRAME_FILE]
 
 

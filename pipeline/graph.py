@@ -231,7 +231,8 @@ def linear_gain(measured: dict, target: dict) -> float | None:
     return gain if tp + gain <= target["tp"] and lra <= target["lra"] else None
 
 
-_GLOBAL = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error"]
+# Options every ffmpeg command of the pipeline starts with: no banner, no stdin, errors only.
+QUIET = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error"]
 # No container or stream tags beyond what playback needs (privacy by default): nothing of the
 # phone's metadata, no encoder or creation time.
 _CLEAN = {"map_metadata": -1, "map_chapters": -1, "fflags": "+bitexact"}
@@ -258,7 +259,7 @@ def audio_argv(plan: EditPlan, measured: dict, output: str) -> list[str]:
     a = _loudnorm(_twice(lambda shared: _audio_mix(plan, shared)), plan, measured)
     out = ffmpeg.output(a, "file:" + output, format="mp4", **_CLEAN, **{
         "c:a": "aac", "b:a": enc["audio_bitrate"], "ar": enc["sample_rate"], "ac": 2})
-    return [*_GLOBAL, "-y", *out.get_args()]
+    return [*QUIET, "-y", *out.get_args()]
 
 
 @dataclass(frozen=True)
@@ -311,7 +312,7 @@ def render_argv(outputs: list[Output], filter_threads: int | None = None) -> lis
             files.append(ffmpeg.output(scanned, "-", f="null"))
     threads = [] if filter_threads is None else ["-filter_complex_threads", str(filter_threads)]
     # Global options go first: ffmpeg ignores options after the last output file.
-    return [*_GLOBAL, "-y", "-progress", "pipe:1", *threads,
+    return [*QUIET, "-y", "-progress", "pipe:1", *threads,
             *ffmpeg.merge_outputs(*files).get_args()]
 
 
@@ -321,7 +322,7 @@ def mux_argv(video: str, audio: str, output: str) -> list[str]:
     out = ffmpeg.output(ffmpeg.input("file:" + video).video, ffmpeg.input("file:" + audio).audio,
                         "file:" + output, format="mp4", c="copy", movflags="+faststart",
                         write_tmcd=0, **_CLEAN)
-    return [*_GLOBAL, "-y", *out.get_args()]
+    return [*QUIET, "-y", *out.get_args()]
 
 
 def _video_graph(outputs: list[Output], shared: _Shared) -> list[tuple]:

@@ -28,7 +28,7 @@ from .manifest import build as build_manifest, read as read_manifest
 from .plan import Asset, EditPlan, clip_range, frames_for, make_plan
 from .presets import PRESETS, get_preset
 from .probe import MediaInfo, probe
-from .publish import (atomic_path, clean_leftovers, job_lock, read_state, record_state, sha256,
+from .publish import (atomic_path, clean_leftovers, job_lock, read_state, record_state,
                       write_manifest, write_text)
 from .spec import Job, Video, load_job
 
@@ -416,8 +416,7 @@ def measure_loudness(plan: EditPlan, work: Path,
     argv, each input's size and time, the ffmpeg build): rendering again after a caption fix,
     or another target, does not decode the sound again."""
     argv = graph.measure_argv(plan)
-    files = [a.removeprefix("file:") for a in argv if a.startswith("file:")]
-    stats = [(f, os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in files]
+    stats = _file_stats(a.removeprefix("file:") for a in argv if a.startswith("file:"))
     key = hashlib.sha256(json.dumps([argv, stats, ffmpeg.version()]).encode()).hexdigest()
     cached = transcribe.derived_dir("loudness") / f"{key}.json"
     try:
@@ -439,9 +438,18 @@ def output_key(plan: EditPlan) -> str:
     files = sorted({s.source for s in plan.segments if s.kind == "media"}
                    | {str(v) for a in plan.assets for k, v in a.params.items()
                       if k in ("src", "font", "logo") and v})
-    stats = [(f, os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in files]
-    blob = json.dumps([plan.to_json(), stats, _code_version()], sort_keys=True, default=str)
+    blob = json.dumps([plan.to_json(), _file_stats(files), _code_version()], sort_keys=True,
+                      default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _file_stats(files) -> list[tuple[str, int, int]]:
+    """(path, size, mtime) of each file: a changed or replaced file changes a cache key."""
+    out = []
+    for f in files:
+        st = os.stat(f)
+        out.append((f, st.st_size, st.st_mtime_ns))
+    return out
 
 
 @functools.cache

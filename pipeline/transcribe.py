@@ -27,6 +27,7 @@ import numpy as np
 
 from .captions import Word
 from .errors import TranscribeError
+from .publish import sha256
 
 # huggingface_hub reads this when first imported (by faster_whisper, lazily below): set it first,
 # so that no code path we did not foresee can reach the network.
@@ -129,18 +130,10 @@ def transcripts_dir() -> Path:
     return derived_dir("transcripts")
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def verify_folder(folder: Path, pins: dict[str, str]) -> None:
     """Raise unless every pinned file in `folder` has its pinned SHA-256."""
     for name, want in pins.items():
-        got = sha256_file(folder / name) if (folder / name).is_file() else "missing"
+        got = sha256(folder / name) if (folder / name).is_file() else "missing"
         if got != want:
             raise TranscribeError(folder / name, f"SHA-256 {got[:12]} is not the pinned "
                                   f"{want[:12]}; delete {folder} to rebuild it")
@@ -405,3 +398,22 @@ def transcribe(media: Path, *, language: str = "de", model: str = "base",
     tmp.write_text(json.dumps(result.to_json(), ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, path)
     return result
+
+
+# --- quality --------------------------------------------------------------------------------
+
+def words_of(text: str) -> list[str]:
+    """Lowercase, punctuation gone: 'Straße.' and 'straße' are the same word."""
+    return re.sub(r"[^\w\s]", " ", text.lower()).split()
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    """Word error rate: word-level edit distance over the reference's length (how the tests
+    and the benchmark measure transcripts)."""
+    ref, hyp = words_of(reference), words_of(hypothesis)
+    row = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        prev, row[0] = row[:], i
+        for j, h in enumerate(hyp, 1):
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (r != h))
+    return row[-1] / len(ref)

@@ -105,7 +105,7 @@ def _check_snapshot(name: str, argv: list[str]) -> None:
     text = "\n".join(argv) + "\n"
     if os.environ.get("UPDATE_SNAPSHOTS"):
         path.write_text(text)
-    assert text == path.read_text(), f"argv changed; review and rerun with UPDATE_SNAPSHOTS=1"
+    assert text == path.read_text(), "argv changed; review and rerun with UPDATE_SNAPSHOTS=1"
 
 
 def test_render_argv_snapshot():

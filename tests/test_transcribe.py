@@ -10,7 +10,6 @@ for other CPUs' int8 kernels, not for a different model or speech file.
 from __future__ import annotations
 
 import hashlib
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,6 +18,7 @@ import imageio_ffmpeg
 import pytest
 
 from pipeline import transcribe as T
+from pipeline.transcribe import wer, words_of
 from pipeline.errors import TranscribeError
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -27,20 +27,6 @@ REFERENCE = (DATA / "speech_de.txt").read_text(encoding="utf-8")
 GLOSSARY = ("Landesamt für Denkmalpflege", "Tag des offenen Denkmals")
 
 
-def words_of(text: str) -> list[str]:
-    """Lowercase, punctuation gone: 'Straße.' and 'straße' are the same word."""
-    return re.sub(r"[^\w\s]", " ", text.lower()).split()
-
-
-def wer(reference: str, hypothesis: str) -> float:
-    """Word error rate: word-level edit distance over the reference's length."""
-    ref, hyp = words_of(reference), words_of(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row[0] = row[:], i
-        for j, h in enumerate(hyp, 1):
-            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (r != h))
-    return row[-1] / len(ref)
 
 
 def text_of(t: T.Transcript) -> str:
