@@ -165,7 +165,10 @@ def _segment_video(seg: Segment, plan: EditPlan, at: str, shared: _Shared):
         src = _input(seg, at, plan.fps, shared, audio=False)
         v = (_to_709(src).filter("format", "yuv420p")
              .filter("loop", loop=seg.frames - 1, size=1, start=0)
-             .filter("setpts", f"N/({plan.fps}*TB)"))
+             # Number the frames in a 1/fps time base: a still comes in at 1/25 (image2), where
+             # N/(30*TB) rounds two frames onto one timestamp and the constant-rate output
+             # then repeats frames in the fades.
+             .filter("settb", f"1/{plan.fps}").filter("setpts", "N"))
         if seg.fade:
             v = (v.filter("fade", t="in", st=0, d=seg.fade)
                   .filter("fade", t="out", st=round(seconds - seg.fade, 3), d=seg.fade))

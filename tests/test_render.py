@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import av
 import pytest
 
 from conftest import make_kit, run_cli, write_job
@@ -79,6 +80,24 @@ def test_output_format(rendered, name, target):
     assert info["frame_deltas"] == {round(1 / FPS, 5)}
     assert info["audio"] == ("aac", 48000, 2) and info["audio_profile"] == "LC"
     assert abs(info["duration"] - _expected_seconds(name)) <= 1 / FPS + 1e-6
+
+
+def _frame_brightness(video: Path, first: int, count: int) -> list[float]:
+    with av.open(str(video)) as c:
+        frames = (f for i, f in enumerate(c.decode(video=0)) if i >= first)
+        return [float(next(frames).to_ndarray(format="gray").mean()) for _ in range(count)]
+
+
+def test_card_fades_are_smooth(rendered):
+    """Each frame of the intro's fades differs from the one before: no frame shown twice (a
+    card's still once got coarse timestamps, and the constant frame rate repeated frames)."""
+    folder, _, _ = rendered
+    video = folder / "fps25.tiktok-small.mp4"
+    fading = int(min(0.4, INTRO / 4) * FPS)  # plan.CARD_FADE, at most a quarter of the card
+    fade_in = _frame_brightness(video, 0, fading + 1)
+    assert all(b - a > 0.5 for a, b in zip(fade_in, fade_in[1:])), fade_in
+    fade_out = _frame_brightness(video, round(INTRO * FPS) - fading, fading)
+    assert all(a - b > 0.5 for a, b in zip(fade_out, fade_out[1:])), fade_out
 
 
 @pytest.mark.parametrize("name", ["rotated_hevc", "fps60", "land43"])
