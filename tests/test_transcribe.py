@@ -15,11 +15,13 @@ import subprocess
 from pathlib import Path
 
 import imageio_ffmpeg
+import numpy as np
 import pytest
 
 from pipeline import transcribe as T
 from pipeline.transcribe import wer, words_of
 from pipeline.errors import TranscribeError
+from pipeline.whisper_child import WhisperChild
 
 DATA = Path(__file__).resolve().parent / "data"
 SPEECH = DATA / "speech_de.wav"
@@ -189,12 +191,12 @@ def test_a_cache_hit_neither_loads_nor_runs_whisper(
         raise AssertionError("Whisper ran")
 
     monkeypatch.setattr(T, "load_model", no_whisper)
-    monkeypatch.setattr(T, "_run_whisper", no_whisper)
-    again = T.transcribe(SPEECH, start=0.0, end=6.0, cache_dir=tmp_path)
+    again = T.transcribe(SPEECH, start=0.0, end=6.0, cache_dir=tmp_path, whisper=no_whisper)
     assert again == first and (T.WHISPER_RUNS, T.MODEL_LOADS) == (runs, loads)
     assert T.Transcript.from_json(first.to_json()) == first
     with pytest.raises(AssertionError, match="Whisper ran"):  # other options, another key
-        T.transcribe(SPEECH, start=0.0, end=6.0, glossary=["Landesamt"], cache_dir=tmp_path)
+        T.transcribe(SPEECH, start=0.0, end=6.0, glossary=["Landesamt"], cache_dir=tmp_path,
+                     whisper=no_whisper)
 
 
 def test_an_empty_range_needs_no_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -209,3 +211,32 @@ def test_unreadable_media_is_a_transcribe_error(tmp_path: Path) -> None:
         T.transcribe(bad, cache_dir=tmp_path)
     with pytest.raises(TranscribeError, match="file not found"):
         T.transcribe(tmp_path / "missing.mov", cache_dir=tmp_path)
+
+
+# --- Whisper in a child process (what render uses) ------------------------------------------
+
+def test_the_child_process_hears_what_this_process_hears(cache: Path) -> None:
+    here = T.transcribe(SPEECH, start=0.0, end=6.0, cache_dir=cache / "here")
+    with WhisperChild() as child:
+        there = T.transcribe(SPEECH, start=0.0, end=6.0, cache_dir=cache / "child",
+                             whisper=child)
+        later = T.transcribe(SPEECH, start=6.0, end=12.0, cache_dir=cache / "child",
+                             whisper=child)  # the same child, model already loaded
+    assert there.language == "de" and wer(text_of(here), text_of(there)) <= 0.15
+    assert later.words and all(6.0 <= w.start < 12.0 for w in later.words)
+
+
+def test_errors_come_back_from_the_child_as_one_line(tmp_path: Path) -> None:
+    broken = tmp_path / "model"
+    broken.mkdir()
+    (broken / "model.bin").write_bytes(b"not a model")
+    audio = np.zeros(16000, dtype=np.float32)
+    with WhisperChild() as child:
+        with pytest.raises(TranscribeError, match="cannot load Whisper model") as err:
+            child(broken, audio, "de", (), 5, 0.0)
+        assert err.value.file == str(broken)
+        for proc in WhisperChild._live:  # the child dies (out of memory, say) mid-job
+            proc.kill()
+        with pytest.raises(TranscribeError, match="Whisper stopped before it finished"):
+            child(broken, audio, "de", (), 5, 0.0)
+    assert not WhisperChild._live

@@ -1,0 +1,142 @@
+"""Whisper in a child process, so that the render's own process never holds it.
+
+In the render's process, Whisper base took 289 MB, and 170 MB of it stayed after the model
+was released (CTranslate2's and the tokenizer's libraries, freed memory glibc keeps). Beside
+two 1080x1920 encoders (~1.25 GB) that was the difference between a job under 1.5 GB and one
+over it. A child returns every byte when it exits.
+
+The child is started at a video's first cache miss, transcribes that video's clips one request
+at a time and exits when the video's captions are done. Requests and replies are pickles on
+its stdin and stdout; its stderr goes to a temporary file, quoted if it stops unexpectedly.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+
+from . import transcribe
+from .errors import TranscribeError
+
+_PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
+
+
+class WhisperChild:
+    """`transcribe.whisper_words`, run in a child process: same arguments, same result."""
+
+    _live: set[subprocess.Popen] = set()
+    _lock = threading.Lock()
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen | None = None
+        self._log: IO[bytes] | None = None
+
+    def __call__(self, folder: Path, audio: np.ndarray, language: str, glossary: tuple[str, ...],
+                 beam_size: int, start: float) -> transcribe.Heard:
+        proc = self._start()
+        try:
+            pickle.dump((str(folder), audio, language, tuple(glossary), beam_size, start),
+                        proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            proc.stdin.flush()
+            reply = pickle.load(proc.stdout)
+        except (EOFError, OSError, pickle.UnpicklingError):
+            raise TranscribeError(folder, self._stopped()) from None
+        if reply[0] == "error":
+            raise TranscribeError(reply[1], reply[2])
+        if reply[0] == "crash":  # not the user's to fix: the one error boundary reports it
+            raise RuntimeError(f"in Whisper's process: {reply[1]}")
+        return reply[1]
+
+    def _start(self) -> subprocess.Popen:
+        if self._proc is None:
+            self._log = tempfile.TemporaryFile()
+            env = dict(os.environ)
+            env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT,
+                                                            env.get("PYTHONPATH")) if p)
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "pipeline.whisper_child"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=self._log, env=env)
+            with self._lock:
+                self._live.add(self._proc)
+            transcribe.MODEL_LOADS += 1
+        return self._proc
+
+    def _stopped(self) -> str:
+        code = self._proc.wait() if self._proc else None
+        said = ""
+        if self._log is not None:
+            self._log.seek(0)
+            lines = [ln for ln in self._log.read().decode(errors="replace").splitlines()
+                     if ln.strip()]
+            said = f": {lines[-1].strip()}" if lines else ""
+        return (f"Whisper stopped before it finished (exit code {code}{said}); if the computer "
+                "ran out of memory, close other programs and render again")
+
+    def close(self) -> None:
+        """Let the child finish and exit; kill it if it does not."""
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            try:
+                proc.stdin.close()
+                proc.wait(timeout=30)
+            except (OSError, subprocess.TimeoutExpired):
+                proc.kill()
+                proc.wait()
+            finally:
+                with self._lock:
+                    self._live.discard(proc)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def __enter__(self) -> WhisperChild:
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        if exc is not None and self._proc is not None:
+            self._proc.kill()  # an error or Ctrl-C: its answer is not wanted any more
+        self.close()
+
+    @classmethod
+    def stop_all(cls) -> None:
+        """Kill every child still running (the render was stopped): a transcription for a
+        video that will not be rendered must not keep the computer busy, or the exit waiting."""
+        with cls._lock:
+            for proc in cls._live:
+                proc.kill()
+
+
+def main() -> None:
+    # Replies go to the real stdout; anything else written to fd 1 (a library's message)
+    # would corrupt them, so fd 1 now points at stderr.
+    replies = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    requests = sys.stdin.buffer
+    try:
+        while True:
+            try:
+                folder, *args = pickle.load(requests)
+            except EOFError:
+                return  # the parent closed stdin: done
+            try:
+                reply: tuple = ("ok", transcribe.whisper_words(Path(folder), *args))
+            except TranscribeError as exc:
+                reply = ("error", exc.file, exc.reason)
+            except Exception as exc:  # noqa: BLE001 - handed to the parent's error boundary
+                reply = ("crash", f"{exc.__class__.__name__}: {exc}")
+            pickle.dump(reply, replies, protocol=pickle.HIGHEST_PROTOCOL)
+            replies.flush()
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group; the parent reports it
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
