@@ -57,7 +57,7 @@ def run(argv: list[str], *, cwd: Path, file: str | Path | None = None,
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(full, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=err, start_new_session=True,
-                                preexec_fn=_in_background if background else _die_with_parent)
+                                preexec_fn=_in_background if background else die_with_parent)
         began = time.monotonic()
         try:
             peak_kb = _follow(proc, on_progress)
@@ -77,7 +77,7 @@ def run(argv: list[str], *, cwd: Path, file: str | Path | None = None,
     return Finished(stderr, peak_kb / 1024, time.monotonic() - began)
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child: if render is killed outright (kill -9), the kernel ends ffmpeg too, so
     no ffmpeg keeps writing in the background. Linux only; elsewhere a no-op."""
     try:
@@ -91,7 +91,7 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _in_background() -> None:
-    _die_with_parent()
+    die_with_parent()
     os.nice(19)
 
 

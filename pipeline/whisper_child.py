@@ -25,6 +25,7 @@ import numpy as np
 
 from . import transcribe
 from .errors import TranscribeError
+from .ffmpeg import die_with_parent
 
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 
@@ -61,9 +62,12 @@ class WhisperChild:
             env = dict(os.environ)
             env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT,
                                                             env.get("PYTHONPATH")) if p)
+            # Its own session, as ffmpeg: Ctrl-C reaches render, which stops it; and if render
+            # is killed outright, the kernel ends it too.
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "pipeline.whisper_child"], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=self._log, env=env)
+                stdout=subprocess.PIPE, stderr=self._log, env=env, start_new_session=True,
+                preexec_fn=die_with_parent)
             with self._lock:
                 self._live.add(self._proc)
             transcribe.MODEL_LOADS += 1
@@ -134,7 +138,7 @@ def main() -> None:
                 reply = ("crash", f"{exc.__class__.__name__}: {exc}")
             pickle.dump(reply, replies, protocol=pickle.HIGHEST_PROTOCOL)
             replies.flush()
-    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group; the parent reports it
+    except KeyboardInterrupt:  # render reports the stop; no traceback from here
         sys.exit(130)
 
 

@@ -150,3 +150,20 @@ def test_render_process_never_holds_whisper(job, tmp_path):
     assert code == "0", done.stdout + done.stderr
     assert parse_srt((job.parent / "job.captions" / "denkmal.srt").read_text(encoding="utf-8"))
     assert loaded == "False" and int(peak_mb) < 160, done.stdout
+
+
+def test_next_video_transcribed_while_this_one_renders(job, monkeypatch):
+    """On more than two cores the next video's Whisper runs beside this one's encode."""
+    from pipeline import run
+    monkeypatch.setattr(run, "overlap_transcription", lambda: True)
+    job.write_text(job.read_text() + "videos:\n"
+                   "  - {name: one, clips: [{file: denkmal.mov}]}\n"
+                   "  - {name: two, clips: [{file: denkmal.mov, start: 1.0}]}\n")
+    runs = transcribe.WHISPER_RUNS
+    code, out = _render(job)
+    assert code == 0, out
+    assert transcribe.WHISPER_RUNS == runs + 2
+    for name in ("one", "two"):
+        cues = parse_srt((job.parent / "job.captions" / f"{name}.srt").read_text(encoding="utf-8"))
+        assert cues and "Denkmal" in " ".join(c.text for c in cues)
+        assert (job.parent / "out" / "t" / f"{name}.reels-small.mp4").is_file()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_kit, run_cli, write_job
+from conftest import ROOT, make_kit, run_cli, write_job
 from media import ffmpeg, finals, inspect, leftovers, make_clip
 
 
@@ -134,6 +134,38 @@ def test_interrupt_leaves_nothing_partial_and_rerun_redoes_only_the_rest(job):
         assert f"skipped {name}: up to date" in log
     assert len(finals(folder)) == 6
     assert footage_digest(job.parent / "footage") == before
+
+
+def _whisper_children(parent: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(parent)], capture_output=True,
+                         text=True).stdout
+    return [int(line.split()[0]) for line in out.splitlines() if "pipeline.whisper_child" in line]
+
+
+def test_interrupt_while_whisper_runs_stops_it(tmp_path, monkeypatch):
+    """Ctrl-C during a transcription: render stops at once and leaves no Whisper running."""
+    make_kit(tmp_path / "brand" / "test")
+    (tmp_path / "footage").mkdir()
+    # A minute of speech: Whisper takes several seconds on it, a stop must not wait for that.
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=s=160x90:r=30:d=56", "-stream_loop", "2", "-i",
+           str(ROOT / "tests" / "data" / "speech_de.wav"), "-shortest", "-c:v", "libx264",
+           "-pix_fmt", "yuv420p", "-c:a", "aac", str(tmp_path / "footage" / "a.mov"))
+    job = write_job(tmp_path, "brand: brand/test\nfootage: footage\ntargets: [reels-small]\n")
+    monkeypatch.setenv("PIPELINE_CACHE_DIR", str(tmp_path / "cache"))  # nothing transcribed yet
+    proc = render_process(job, tmp_path / "out")
+    deadline = time.monotonic() + 60
+    while not (children := _whisper_children(proc.pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert children, "Whisper's process never started"
+    time.sleep(1.0)  # its first request is sent: it is loading the model or transcribing
+    began = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    log = proc.communicate(timeout=30)[0]
+    assert proc.returncode == 130 and "Traceback" not in log, log
+    assert time.monotonic() - began < 2  # not after the transcription has run to its end
+    time.sleep(0.2)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in children)
+    assert not (tmp_path / "job.captions" / "a.srt").exists()
 
 
 def test_kill_9_stops_ffmpeg_and_next_run_cleans_up(job):
