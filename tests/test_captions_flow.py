@@ -156,6 +156,7 @@ def test_next_video_transcribed_while_this_one_renders(job, monkeypatch):
     """On more than two cores the next video's Whisper runs beside this one's encode."""
     from pipeline import run
     monkeypatch.setattr(run, "overlap_transcription", lambda: True)
+    monkeypatch.setenv("PIPELINE_CACHE_DIR", str(job.parent / "cache"))  # both transcribed
     job.write_text(job.read_text() + "videos:\n"
                    "  - {name: one, clips: [{file: denkmal.mov}]}\n"
                    "  - {name: two, clips: [{file: denkmal.mov, start: 1.0}]}\n")
