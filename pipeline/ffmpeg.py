@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import json
 import os
@@ -80,14 +79,21 @@ def run(argv: list[str], *, cwd: Path, file: str | Path | None = None,
 def die_with_parent() -> None:
     """In the child: if render is killed outright (kill -9), the kernel ends ffmpeg too, so
     no ffmpeg keeps writing in the background. Linux only; elsewhere a no-op."""
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _find_prctl():
+    # Looked up once here, not between fork and exec in the child: a child forked from a
+    # threaded process may only do simple things there, and a lookup may load a library.
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        return ctypes.CDLL(None, use_errno=True).prctl  # this process's libc, found by the loader
     except (OSError, AttributeError):
-        pass
+        return None
 
 
 _PR_SET_PDEATHSIG = 1
+_PRCTL = _find_prctl()
 
 
 def _in_background() -> None:

@@ -98,6 +98,7 @@ def run_job(path: Path, options: Options = Options(), reporter: Reporter = Quiet
     folder = options.output / (f"{job.name}-preview" if options.fast else job.name)
     result = Result(job, folder)
     fps = get_preset(targets[0]).fps
+    WhisperChild.allow()
     try:
         ahead = ThreadPoolExecutor(max_workers=1)
         with job_lock(folder, lambda: reporter.warn(
@@ -126,7 +127,16 @@ def overlap_transcription() -> bool:
     Only with cores to spare. On two cores x264 keeps both busy: a job of two 60 s videos to
     two targets took 169.2 s with the overlap and 163.6 s without, and the overlap put Whisper
     (~0.3 GB) beside two 1080x1920 encoders (~1.25 GB): 1472 MB at the peak against 1342."""
-    return (os.cpu_count() or 1) > 2
+    return usable_cores() > 2
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (a container or `taskset` may allow fewer than the
+    machine has; a CPU quota in a cgroup is not seen here)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def _prepared(job: Job, videos: tuple[Video, ...], kit_infos: dict[str, MediaInfo], fps: int,
@@ -302,9 +312,15 @@ def _video_cues(job: Job, video: Video, infos: dict[str, MediaInfo], fps: int,
     with WhisperChild() as whisper:  # started at the first cache miss, if there is one
         for clip, (start, _), length in zip(video.clips, ranges, lengths):
             if infos[str(clip.path)].has_audio:
-                t = transcribe.transcribe(clip.path, language=job.language, model=job.model,
-                                          glossary=job.glossary, start=start, end=start + length,
-                                          cache_dir=transcribe.transcripts_dir(), whisper=whisper)
+                try:
+                    t = transcribe.transcribe(
+                        clip.path, language=job.language, model=job.model, glossary=job.glossary,
+                        start=start, end=start + length, cache_dir=transcribe.transcripts_dir(),
+                        whisper=whisper)
+                except TranscribeError as exc:
+                    if exc.file is None:  # Whisper's process failed: say which clip it was on
+                        raise TranscribeError(clip.path, exc.reason) from None
+                    raise
                 transcripts.append(t)
                 shift = offset - start
                 words = [replace(w, start=w.start + shift, end=w.end + shift) for w in t.words]
@@ -422,7 +438,7 @@ def _make_sound(plan: EditPlan, work: Path, measured: dict[tuple, dict], key: tu
 def filter_threads() -> int | None:
     """Threads for ffmpeg's filters. On two cores x264 (three quarters of the work) needs
     both: filters on one thread made the render 3.6 % faster (benchmarks/README.md)."""
-    return 1 if (os.cpu_count() or 1) <= 2 else None
+    return 1 if usable_cores() <= 2 else None
 
 
 def measure_loudness(plan: EditPlan, work: Path,

@@ -6,7 +6,8 @@ two 1080x1920 encoders (~1.25 GB) that was the difference between a job under 1.
 over it. A child returns every byte when it exits.
 
 The child is started at a video's first cache miss, transcribes that video's clips one request
-at a time and exits when the video's captions are done. Requests and replies are pickles on
+at a time and exits when the video's captions are done (`python -P -c ...`, with this package's
+folder appended to its path, not `-m`: see `_start`). Requests and replies are pickles on
 its stdin and stdout; its stderr goes to a temporary file, quoted if it stops unexpectedly.
 """
 
@@ -18,22 +19,30 @@ import subprocess
 import sys
 import tempfile
 import threading
+import traceback
 from pathlib import Path
 from typing import IO
 
 import numpy as np
 
 from . import transcribe
-from .errors import TranscribeError
+from .errors import TranscribeError, one_line
 from .ffmpeg import die_with_parent
 
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
+# Replies go to the real stdout; anything else written to fd 1 (a library's message, while
+# importing or later) would corrupt them, so fd 1 points at stderr before anything is imported.
+_BOOT = ("import os, sys; replies = os.fdopen(os.dup(1), 'wb'); os.dup2(2, 1); "
+         "sys.path.append(sys.argv[1]); from pipeline.whisper_child import main; main(replies)")
 
 
 class WhisperChild:
     """`transcribe.whisper_words`, run in a child process: same arguments, same result."""
 
+    # Every child running in this process, so that a stop can end them all; once stopped, no
+    # new one starts (a video being probed ahead when Ctrl-C came would otherwise start one).
     _live: set[subprocess.Popen] = set()
+    _stopping = False
     _lock = threading.Lock()
 
     def __init__(self) -> None:
@@ -49,7 +58,7 @@ class WhisperChild:
             proc.stdin.flush()
             reply = pickle.load(proc.stdout)
         except (EOFError, OSError, pickle.UnpicklingError):
-            raise TranscribeError(folder, self._stopped()) from None
+            raise TranscribeError(None, self._stopped()) from None
         if reply[0] == "error":
             raise TranscribeError(reply[1], reply[2])
         if reply[0] == "crash":  # not the user's to fix: the one error boundary reports it
@@ -57,24 +66,33 @@ class WhisperChild:
         return reply[1]
 
     def _start(self) -> subprocess.Popen:
-        if self._proc is None:
-            self._log = tempfile.TemporaryFile()
-            env = dict(os.environ)
-            env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT,
-                                                            env.get("PYTHONPATH")) if p)
-            # Its own session, as ffmpeg: Ctrl-C reaches render, which stops it; and if render
-            # is killed outright, the kernel ends it too.
-            self._proc = subprocess.Popen(
-                [sys.executable, "-m", "pipeline.whisper_child"], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=self._log, env=env, start_new_session=True,
-                preexec_fn=die_with_parent)
-            with self._lock:
-                self._live.add(self._proc)
-            transcribe.MODEL_LOADS += 1
+        if self._proc is not None:
+            return self._proc
+        with self._lock:
+            if self._stopping:
+                raise TranscribeError(None, "stopped before Whisper started")
+            try:
+                self._log = tempfile.TemporaryFile()
+                # -P and the package root appended: the folder render runs in (a job folder
+                # holding some `numpy.py`) cannot shadow a module, and a checkout that is not
+                # installed still finds `pipeline`. Its own session, as ffmpeg: Ctrl-C reaches
+                # render, which stops it; if render is killed outright, the kernel ends it too.
+                self._proc = subprocess.Popen(
+                    [sys.executable, "-P", "-c", _BOOT, _PACKAGE_ROOT], stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE, stderr=self._log, start_new_session=True,
+                    preexec_fn=die_with_parent)
+            except OSError as exc:
+                raise TranscribeError(None, f"cannot start Whisper ({exc.strerror or exc}); "
+                                            "close other programs and render again") from None
+            self._live.add(self._proc)
+        transcribe.MODEL_LOADS += 1
         return self._proc
 
     def _stopped(self) -> str:
-        code = self._proc.wait() if self._proc else None
+        code = None
+        if self._proc is not None:
+            self._proc.kill()  # a garbled reply can come from a child that still waits for more
+            code = self._proc.wait()
         said = ""
         if self._log is not None:
             self._log.seek(0)
@@ -95,6 +113,7 @@ class WhisperChild:
                 proc.kill()
                 proc.wait()
             finally:
+                proc.stdout.close()
                 with self._lock:
                     self._live.discard(proc)
         if self._log is not None:
@@ -111,18 +130,23 @@ class WhisperChild:
 
     @classmethod
     def stop_all(cls) -> None:
-        """Kill every child still running (the render was stopped): a transcription for a
-        video that will not be rendered must not keep the computer busy, or the exit waiting."""
+        """Kill every child still running and start no more (the render was stopped): a
+        transcription for a video that will not be rendered must not keep the computer busy,
+        or the exit waiting."""
         with cls._lock:
+            cls._stopping = True
             for proc in cls._live:
                 proc.kill()
 
+    @classmethod
+    def allow(cls) -> None:
+        """A new job may start children again (tests run several jobs in one process)."""
+        with cls._lock:
+            cls._stopping = False
 
-def main() -> None:
-    # Replies go to the real stdout; anything else written to fd 1 (a library's message)
-    # would corrupt them, so fd 1 now points at stderr.
-    replies = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)
+
+def main(replies: IO[bytes]) -> None:
+    """The child's loop: a request from stdin, its reply to `replies`, until stdin closes."""
     requests = sys.stdin.buffer
     try:
         while True:
@@ -135,12 +159,10 @@ def main() -> None:
             except TranscribeError as exc:
                 reply = ("error", exc.file, exc.reason)
             except Exception as exc:  # noqa: BLE001 - handed to the parent's error boundary
-                reply = ("crash", f"{exc.__class__.__name__}: {exc}")
+                traceback.print_exc()  # into the log file, quoted if the parent needs it
+                reply = ("crash", one_line(f"{exc.__class__.__name__}: {exc}"))
             pickle.dump(reply, replies, protocol=pickle.HIGHEST_PROTOCOL)
             replies.flush()
     except KeyboardInterrupt:  # render reports the stop; no traceback from here
         sys.exit(130)
 
-
-if __name__ == "__main__":
-    main()

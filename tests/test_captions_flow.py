@@ -160,10 +160,26 @@ def test_next_video_transcribed_while_this_one_renders(job, monkeypatch):
     job.write_text(job.read_text() + "videos:\n"
                    "  - {name: one, clips: [{file: denkmal.mov}]}\n"
                    "  - {name: two, clips: [{file: denkmal.mov, start: 1.0}]}\n")
+    events = []
+
+    def timed(name, fn):
+        def call(*args, **kwargs):
+            events.append((f"{name} begins", args[0] if name == "transcribe" else args[1].name))
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                events.append((f"{name} ends", None))
+        return call
+    monkeypatch.setattr(transcribe, "transcribe", timed("transcribe", transcribe.transcribe))
+    monkeypatch.setattr(run, "_render_video", timed("render", run._render_video))
     runs = transcribe.WHISPER_RUNS
     code, out = _render(job)
     assert code == 0, out
     assert transcribe.WHISPER_RUNS == runs + 2
+    kinds = [k for k, _ in events]
+    # The second transcription began while the first video was rendering.
+    assert kinds.index("transcribe begins", kinds.index("render begins")) < kinds.index(
+        "render ends"), events
     for name in ("one", "two"):
         cues = parse_srt((job.parent / "job.captions" / f"{name}.srt").read_text(encoding="utf-8"))
         assert cues and "Denkmal" in " ".join(c.text for c in cues)

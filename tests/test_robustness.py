@@ -137,8 +137,8 @@ def test_interrupt_leaves_nothing_partial_and_rerun_redoes_only_the_rest(job):
 
 
 def _whisper_children(parent: int) -> list[int]:
-    out = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(parent)], capture_output=True,
-                         text=True).stdout
+    out = subprocess.run(["ps", "-ww", "-o", "pid=,args=", "--ppid", str(parent)],
+                         capture_output=True, text=True).stdout
     return [int(line.split()[0]) for line in out.splitlines() if "pipeline.whisper_child" in line]
 
 

@@ -240,3 +240,15 @@ def test_errors_come_back_from_the_child_as_one_line(tmp_path: Path) -> None:
         with pytest.raises(TranscribeError, match="Whisper stopped before it finished"):
             child(broken, audio, "de", (), 5, 0.0)
     assert not WhisperChild._live
+
+
+def test_no_child_starts_once_the_render_is_stopped() -> None:
+    """Ctrl-C while the next video is still being probed: its transcription must not start
+    a Whisper afterwards (the exit would wait for it)."""
+    WhisperChild.stop_all()
+    try:
+        with WhisperChild() as child, pytest.raises(TranscribeError, match="stopped"):
+            child(T.resolve_model("base"), np.zeros(16000, dtype=np.float32), "de", (), 5, 0.0)
+        assert not WhisperChild._live
+    finally:
+        WhisperChild.allow()
