@@ -31,7 +31,7 @@ from .probe import MediaInfo, probe
 from .publish import (atomic_path, clean_leftovers, job_lock, read_state, record_state,
                       write_manifest, write_text)
 from .spec import Job, Video, load_job
-from .whisper_child import WhisperChild
+from .whisper_child import Children, WhisperChild
 
 
 @dataclass(frozen=True)
@@ -98,15 +98,15 @@ def run_job(path: Path, options: Options = Options(), reporter: Reporter = Quiet
     folder = options.output / (f"{job.name}-preview" if options.fast else job.name)
     result = Result(job, folder)
     fps = get_preset(targets[0]).fps
-    WhisperChild.allow()
+    children = Children()  # this job's Whisper processes
     try:
         ahead = ThreadPoolExecutor(max_workers=1)
         with job_lock(folder, lambda: reporter.warn(
                 f"waiting: another render of '{job.name}' is writing to {folder}")), \
-                _cancelling(ahead):
+                _cancelling(ahead, children):
             clean_leftovers(folder)
             for video, prepared in zip(videos, _prepared(job, videos, kit_infos, fps, reporter,
-                                                         ahead)):
+                                                         ahead, children)):
                 try:
                     result.outputs += _render_video(job, video, targets, prepared(),
                                                     folder, options, reporter, result)
@@ -140,23 +140,26 @@ def usable_cores() -> int:
 
 
 def _prepared(job: Job, videos: tuple[Video, ...], kit_infos: dict[str, MediaInfo], fps: int,
-              reporter: Reporter, ahead: ThreadPoolExecutor) -> list[Callable[[], Prepared]]:
+              reporter: Reporter, ahead: ThreadPoolExecutor,
+              children: Children) -> list[Callable[[], Prepared]]:
     """For each video, a call that returns it prepared: started ahead on spare cores, else
     made when it is called (just before the video renders)."""
     if overlap_transcription():
-        pending = [ahead.submit(_prepare, job, v, kit_infos, fps, reporter) for v in videos]
+        pending = [ahead.submit(_prepare, job, v, kit_infos, fps, reporter, children)
+                   for v in videos]
         return [p.result for p in pending]
-    return [functools.partial(_prepare, job, v, kit_infos, fps, reporter) for v in videos]
+    return [functools.partial(_prepare, job, v, kit_infos, fps, reporter, children)
+            for v in videos]
 
 
 @contextmanager
-def _cancelling(pool: ThreadPoolExecutor):
+def _cancelling(pool: ThreadPoolExecutor, children: Children):
     """On Ctrl-C do not wait for transcriptions of videos that will not be rendered now."""
     try:
         yield pool
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
-        WhisperChild.stop_all()
+        children.stop()
 
 
 def _os_reason(exc: OSError) -> str:
@@ -214,11 +217,11 @@ class Prepared:
 
 
 def _prepare(job: Job, video: Video, kit_infos: dict[str, MediaInfo], fps: int,
-             reporter: Reporter) -> Prepared:
+             reporter: Reporter, children: Children) -> Prepared:
     infos = dict(kit_infos)
     for clip in video.clips:
         infos.setdefault(str(clip.path), probe(clip.path))
-    cues, origin = _video_cues(job, video, infos, fps, reporter)
+    cues, origin = _video_cues(job, video, infos, fps, reporter, children)
     return Prepared(infos, cues, origin)
 
 
@@ -293,7 +296,7 @@ def cue_rules(job: Job) -> CueRules:
 
 
 def _video_cues(job: Job, video: Video, infos: dict[str, MediaInfo], fps: int,
-                reporter: Reporter) -> tuple[list[Cue], dict]:
+                reporter: Reporter, children: Children | None = None) -> tuple[list[Cue], dict]:
     """The video's captions from its caption file if there is one, else from Whisper (and
     then written to the caption file for correction). Timed from the first clip frame."""
     ranges = [clip_range(c, infos[str(c.path)]) for c in video.clips]
@@ -309,7 +312,7 @@ def _video_cues(job: Job, video: Video, infos: dict[str, MediaInfo], fps: int,
     cues: list[Cue] = []
     transcripts = []
     offset = 0.0
-    with WhisperChild() as whisper:  # started at the first cache miss, if there is one
+    with WhisperChild(children) as whisper:  # started at the first cache miss, if any
         for clip, (start, _), length in zip(video.clips, ranges, lengths):
             if infos[str(clip.path)].has_audio:
                 try:

@@ -36,16 +36,50 @@ _BOOT = ("import os, sys; replies = os.fdopen(os.dup(1), 'wb'); os.dup2(2, 1); "
          "sys.path.append(sys.argv[1]); from pipeline.whisper_child import main; main(replies)")
 
 
+class Children:
+    """The Whisper processes of one job, so that a stop can end them all; once stopped, no new
+    one starts (a video being probed ahead when Ctrl-C came would otherwise start one)."""
+
+    def __init__(self) -> None:
+        self._live: set[subprocess.Popen] = set()
+        self._stopped = False
+        self._lock = threading.Lock()
+
+    def start(self, argv: list[str], log: IO[bytes]) -> subprocess.Popen:
+        with self._lock:
+            if self._stopped:
+                raise TranscribeError(None, "stopped before Whisper started")
+            # Its own session, as ffmpeg: Ctrl-C reaches render, which stops it; if render is
+            # killed outright, the kernel ends it too.
+            proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=log, start_new_session=True,
+                                    preexec_fn=die_with_parent)
+            self._live.add(proc)
+            return proc
+
+    def forget(self, proc: subprocess.Popen) -> None:
+        with self._lock:
+            self._live.discard(proc)
+
+    def running(self) -> int:
+        with self._lock:
+            return sum(1 for p in self._live if p.poll() is None)
+
+    def stop(self) -> None:
+        """Kill every child still running and start no more (the render was stopped): a
+        transcription for a video that will not be rendered must not keep the computer busy,
+        or the exit waiting."""
+        with self._lock:
+            self._stopped = True
+            for proc in self._live:
+                proc.kill()
+
+
 class WhisperChild:
     """`transcribe.whisper_words`, run in a child process: same arguments, same result."""
 
-    # Every child running in this process, so that a stop can end them all; once stopped, no
-    # new one starts (a video being probed ahead when Ctrl-C came would otherwise start one).
-    _live: set[subprocess.Popen] = set()
-    _stopping = False
-    _lock = threading.Lock()
-
-    def __init__(self) -> None:
+    def __init__(self, children: Children | None = None) -> None:
+        self._children = children or Children()
         self._proc: subprocess.Popen | None = None
         self._log: IO[bytes] | None = None
 
@@ -66,26 +100,18 @@ class WhisperChild:
         return reply[1]
 
     def _start(self) -> subprocess.Popen:
-        if self._proc is not None:
-            return self._proc
-        with self._lock:
-            if self._stopping:
-                raise TranscribeError(None, "stopped before Whisper started")
+        if self._proc is None:
             try:
                 self._log = tempfile.TemporaryFile()
                 # -P and the package root appended: the folder render runs in (a job folder
                 # holding some `numpy.py`) cannot shadow a module, and a checkout that is not
-                # installed still finds `pipeline`. Its own session, as ffmpeg: Ctrl-C reaches
-                # render, which stops it; if render is killed outright, the kernel ends it too.
-                self._proc = subprocess.Popen(
-                    [sys.executable, "-P", "-c", _BOOT, _PACKAGE_ROOT], stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE, stderr=self._log, start_new_session=True,
-                    preexec_fn=die_with_parent)
+                # installed still finds `pipeline`.
+                self._proc = self._children.start(
+                    [sys.executable, "-P", "-c", _BOOT, _PACKAGE_ROOT], self._log)
             except OSError as exc:
                 raise TranscribeError(None, f"cannot start Whisper ({exc.strerror or exc}); "
                                             "close other programs and render again") from None
-            self._live.add(self._proc)
-        transcribe.MODEL_LOADS += 1
+            transcribe.MODEL_LOADS += 1
         return self._proc
 
     def _stopped(self) -> str:
@@ -114,8 +140,7 @@ class WhisperChild:
                 proc.wait()
             finally:
                 proc.stdout.close()
-                with self._lock:
-                    self._live.discard(proc)
+                self._children.forget(proc)
         if self._log is not None:
             self._log.close()
             self._log = None
@@ -127,22 +152,6 @@ class WhisperChild:
         if exc is not None and self._proc is not None:
             self._proc.kill()  # an error or Ctrl-C: its answer is not wanted any more
         self.close()
-
-    @classmethod
-    def stop_all(cls) -> None:
-        """Kill every child still running and start no more (the render was stopped): a
-        transcription for a video that will not be rendered must not keep the computer busy,
-        or the exit waiting."""
-        with cls._lock:
-            cls._stopping = True
-            for proc in cls._live:
-                proc.kill()
-
-    @classmethod
-    def allow(cls) -> None:
-        """A new job may start children again (tests run several jobs in one process)."""
-        with cls._lock:
-            cls._stopping = False
 
 
 def main(replies: IO[bytes]) -> None:

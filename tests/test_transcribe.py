@@ -21,7 +21,7 @@ import pytest
 from pipeline import transcribe as T
 from pipeline.transcribe import wer, words_of
 from pipeline.errors import TranscribeError
-from pipeline.whisper_child import WhisperChild
+from pipeline.whisper_child import Children, WhisperChild
 
 DATA = Path(__file__).resolve().parent / "data"
 SPEECH = DATA / "speech_de.wav"
@@ -231,24 +231,23 @@ def test_errors_come_back_from_the_child_as_one_line(tmp_path: Path) -> None:
     broken.mkdir()
     (broken / "model.bin").write_bytes(b"not a model")
     audio = np.zeros(16000, dtype=np.float32)
-    with WhisperChild() as child:
+    children = Children()
+    with WhisperChild(children) as child:
         with pytest.raises(TranscribeError, match="cannot load Whisper model") as err:
             child(broken, audio, "de", (), 5, 0.0)
         assert err.value.file == str(broken)
-        for proc in WhisperChild._live:  # the child dies (out of memory, say) mid-job
-            proc.kill()
+        assert children.running() == 1
+        children.stop()  # the render is stopped: the child dies mid-job
         with pytest.raises(TranscribeError, match="Whisper stopped before it finished"):
             child(broken, audio, "de", (), 5, 0.0)
-    assert not WhisperChild._live
+    assert children.running() == 0
 
 
 def test_no_child_starts_once_the_render_is_stopped() -> None:
     """Ctrl-C while the next video is still being probed: its transcription must not start
     a Whisper afterwards (the exit would wait for it)."""
-    WhisperChild.stop_all()
-    try:
-        with WhisperChild() as child, pytest.raises(TranscribeError, match="stopped"):
-            child(T.resolve_model("base"), np.zeros(16000, dtype=np.float32), "de", (), 5, 0.0)
-        assert not WhisperChild._live
-    finally:
-        WhisperChild.allow()
+    children = Children()
+    children.stop()
+    with WhisperChild(children) as child, pytest.raises(TranscribeError, match="stopped"):
+        child(T.resolve_model("base"), np.zeros(16000, dtype=np.float32), "de", (), 5, 0.0)
+    assert children.running() == 0
