@@ -26,7 +26,13 @@ def render_process(job: Path, out: Path, *extra: str) -> subprocess.Popen:
     env = {**os.environ, "COLUMNS": "200"}
     return subprocess.Popen([sys.executable, "-m", "pipeline", str(job), "--output", str(out),
                              *extra], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, env=env)
+                            text=True, env=env, preexec_fn=_ctrl_c_as_in_a_terminal)
+
+
+def _ctrl_c_as_in_a_terminal() -> None:
+    # A shell starts background jobs (`cmd &`, nohup) with SIGINT ignored, and Python then never
+    # turns it into KeyboardInterrupt: render as a person starts it reacts to Ctrl-C.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def ffmpeg_running(marker: str) -> bool:
