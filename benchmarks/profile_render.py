@@ -39,7 +39,7 @@ from pipeline.spec import load_job
 from bench import QUIET_SHARE, Ctx, busy_seconds, wait_for_quiet
 from inputs import BRANDS
 
-_QUIET = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y"]
+_QUIET = [*graph.QUIET, "-y"]
 
 
 def timed(argv: list[str], cwd: Path, wait: float, retries: int) -> dict:

@@ -241,14 +241,18 @@ QUIET = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error"]
 _CLEAN = {"map_metadata": -1, "map_chapters": -1, "fflags": "+bitexact"}
 
 
+def _sound(plan: EditPlan, measured: dict | None):
+    """The video's sound mixed, then measured (`measured` None) or normalised."""
+    return _loudnorm(_twice(lambda shared: _audio_mix(plan, shared)), plan, measured)
+
+
 def measure_argv(plan: EditPlan) -> list[str]:
     """Pass 1 of loudnorm: the finished audio mix only, measured, nothing written.
 
     Runs with `-loglevel info` because loudnorm prints its JSON at that level.
     """
-    a = _loudnorm(_twice(lambda shared: _audio_mix(plan, shared)), plan, None)
-    out = ffmpeg.output(a, "-", f="null")
-    return ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", *out.get_args()]
+    out = ffmpeg.output(_sound(plan, None), "-", f="null")
+    return [*QUIET, "-loglevel", "info", *out.get_args()]  # the last -loglevel counts
 
 
 def audio_argv(plan: EditPlan, measured: dict, output: str) -> list[str]:
@@ -259,8 +263,7 @@ def audio_argv(plan: EditPlan, measured: dict, output: str) -> list[str]:
     and inside the video graph the picture waited for it (~0.4 GB of 1080x1920 frames per
     output); beside it, it uses the core time x264 leaves idle."""
     enc = plan.encoder
-    a = _loudnorm(_twice(lambda shared: _audio_mix(plan, shared)), plan, measured)
-    out = ffmpeg.output(a, "file:" + output, format="mp4", **_CLEAN, **{
+    out = ffmpeg.output(_sound(plan, measured), "file:" + output, format="mp4", **_CLEAN, **{
         "c:a": "aac", "b:a": enc["audio_bitrate"], "ar": enc["sample_rate"], "ac": 2})
     return [*QUIET, "-y", *out.get_args()]
 

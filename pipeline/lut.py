@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import ffmpeg
+from . import ffmpeg, graph
 
 LEVEL = 8                     # Hald level 8: a 64 x 64 x 64 grid
 TRANSFERS = {"hlg": "arib-std-b67", "pq": "smpte2084"}
@@ -38,9 +38,9 @@ def lut_file(transfer: str, cache: Path) -> Path:
         cache.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=cache) as tmp:
             raw = Path(tmp) / "hald.raw"
-            ffmpeg.run(["-hide_banner", "-nostdin", "-loglevel", "error", "-f", "lavfi",
-                        "-i", f"haldclutsrc={LEVEL}", "-vf", chain(transfer), "-frames:v", "1",
-                        "-f", "rawvideo", "file:" + str(raw)], cwd=Path(tmp))
+            ffmpeg.run([*graph.QUIET, "-f", "lavfi", "-i", f"haldclutsrc={LEVEL}",
+                        "-vf", chain(transfer), "-frames:v", "1", "-f", "rawvideo",
+                        "file:" + str(raw)], cwd=Path(tmp))
             cube = Path(tmp) / "lut.cube"
             cube.write_text(to_cube(np.fromfile(raw, "<u2")), encoding="ascii")
             os.replace(cube, path)  # atomic: a concurrent render sees all of it or none

@@ -40,10 +40,10 @@ LOG_PROB_THRESHOLD = -1.0
 LOOP_RATIO = 2.4           # gzip compression ratio above which a segment is a repetition loop
 # Beam search at temperature 0 only, no fallback to sampling. With faster-whisper's
 # fallback (0.2 ... 1.0) a doubtful segment was re-decoded up to five times by sampling: the
-# example's IMG_0002 (8.8 s) took 13-16 s instead of 2.3 s, and gave another text in every
-# process (WER 0.27, 0.60, 0.73 in three runs; CTranslate2's random generator cannot be
-# seeded again once its thread runs). Temperature 0: WER 0.33 on it, every time; the same on
-# the other test speech (0.235, 0.231, 0.179 with glossary) as the fallback's.
+# example's IMG_0002 (8.8 s) took 13-16 s, and gave another text in every process (WER 0.27,
+# 0.60, 0.73 in three runs; CTranslate2's random generator cannot be seeded again once its
+# thread runs). Temperature 0, with the loop re-decode in whisper_words: WER 0.067 on it in
+# 5.9 s, every time; the other test speech as with the fallback (0.059, 0.231, 0.179).
 TEMPERATURES = (0.0,)
 LOOP_NO_REPEAT = 3         # n-gram size a re-decode after a loop may not repeat
 FILTER_VERSION = 3         # bump when decoding or filtering changes: old cache entries go stale
@@ -339,12 +339,11 @@ def whisper_words(folder: Path, audio: np.ndarray, language: str, glossary: Sequ
     # repeated (deterministic, where the fallback to sampling was not): there WER 0.067, as
     # the uncut clip without a loop; if that loops too, without the glossary. Not from the
     # start: speech may say a phrase twice. Only a loop counts.
-    tries = [(prompt, 0), (prompt, LOOP_NO_REPEAT)] + ([(None, LOOP_NO_REPEAT)] if prompt else [])
     result = _decode(model, audio, language, prompt, beam_size)
-    for retry_prompt, no_repeat in tries[1:]:
+    for retry_prompt in ([prompt, None] if prompt else [None]):
         if not _loops(result):
             break
-        retry = _decode(model, audio, language, retry_prompt, beam_size, no_repeat)
+        retry = _decode(model, audio, language, retry_prompt, beam_size, LOOP_NO_REPEAT)
         if not _loops(retry):
             result = retry
     info, *segments = result
