@@ -17,7 +17,11 @@ import ffmpeg
 
 from .plan import EditPlan, Overlay, Segment
 
-BLUR_FPS = 2   # refreshes per second of the blurred fill behind a landscape clip (see _reframe)
+# The blurred fill behind a landscape clip is refreshed when it has visibly changed, and at
+# least every FILL_HOLD + 1 frames (see _reframe). FILL_HI / FILL_LO are mpdecimate's
+# thresholds: the summed difference of an 8x8 block of the 1/8-size fill, here 4 and 2 levels
+# per pixel on average (its defaults are 12 and 5: a slow drift then stepped 2 levels at once).
+FILL_HI, FILL_LO, FILL_HOLD = 64 * 4, 64 * 2, 14
 
 # HDR (HLG/PQ) to BT.709 SDR: the picture is first scaled to the size it will have in the
 # frame (10-bit, so no banding), turned into 16-bit RGB, and mapped through a 3D LUT of the
@@ -52,17 +56,22 @@ def _reframe(v, mode: str, w: int, h: int, fill: str, fps: int):
     # blur: the whole picture fitted over a blurred, darkened copy that fills the frame.
     # The copy is made from the already fitted picture and blurred at 1/8 size: the same
     # look for a fraction of the work, and the split carries small frames, not camera ones.
-    # It is refreshed BLUR_FPS times a second and repeated in between: x264 then codes the
-    # fill as unchanged blocks on most frames. A fill that changed every frame made the whole
-    # render 24 % slower than `fit` (benchmarks/README.md); at this blur the steps do not show.
+    # A new fill is let through only when it differs visibly from the last one (mpdecimate)
+    # and the last is repeated in between, so x264 codes a still background as unchanged
+    # blocks, while on a pan or a moving subject the fill moves every frame. A fill refreshed
+    # at a fixed 2 per second was 20 % cheaper on moving footage, but jumped by 26 levels
+    # (mean over the band) twice a second on a slow pan (tests/test_render_modes.py).
+    # FILL_HOLD bounds how long a fill is held: while it is, the overlay queues the fitted
+    # pictures waiting for the next one.
     fitted = _to_709(v, w, h, force_original_aspect_ratio="decrease", force_divisible_by=2)
     parts = fitted.split()
     fg, bg = parts[0], parts[1]
     bw, bh = max(2, w // 16 * 2), max(2, h // 16 * 2)
-    bg = (bg.filter("fps", BLUR_FPS)
-          .filter("scale", bw, bh, force_original_aspect_ratio="increase")
+    bg = (bg.filter("scale", bw, bh, force_original_aspect_ratio="increase")
           .filter("crop", bw, bh).filter("boxblur", luma_radius=4, luma_power=2)
-          .filter("scale", w, h).filter("eq", brightness=-0.12).filter("fps", fps))
+          .filter("eq", brightness=-0.12)
+          .filter("mpdecimate", hi=FILL_HI, lo=FILL_LO, frac=0.33, max=FILL_HOLD)
+          .filter("scale", w, h).filter("fps", fps))
     return ffmpeg.overlay(bg, fg, x="(W-w)/2", y="(H-h)/2")
 
 

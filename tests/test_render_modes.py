@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import av
+import numpy as np
 import pytest
 
 from conftest import make_kit, run_cli, write_job
@@ -89,6 +91,39 @@ def test_blurred_fill_follows_the_clip(tmp_path):
     at_switch = mean_rgb(frame_png(folder / "rb.reels-small.mp4", 2 + 2 / FPS,
                                    tmp_path / "s.png"), centre)
     assert at_switch[2] > at_switch[0] + 100, at_switch
+
+
+def _band_steps(video: Path, first: int, last: int, band: tuple[int, int]) -> np.ndarray:
+    """Mean absolute luma change of rows band[0]:band[1] from each frame to the next, for
+    the frames first..last of `video`."""
+    with av.open(str(video)) as c:
+        rows = [f.to_ndarray(format="gray")[band[0]:band[1]].astype(float)
+                for i, f in enumerate(c.decode(video=0)) if first <= i <= last]
+    return np.abs(np.diff(np.stack(rows), axis=0)).mean(axis=(1, 2))
+
+
+def test_blurred_fill_moves_smoothly_on_a_pan_and_holds_still_when_the_shot_does(tmp_path):
+    """Camera pans are everyday phone footage: the fill (two thirds of the frame) must move
+    with the picture frame by frame, not jump. A fill refreshed twice a second changed by
+    nothing for 14 frames, then by everything at once. On a still shot it is held, so x264
+    codes it as unchanged blocks."""
+    (tmp_path / "footage").mkdir()
+    # A sine pattern panning at 80 px/s for 2 s, then holding still for 2 s (with noise, as
+    # a phone's sensor gives).
+    x = "if(lt(T,2),80*T,160)"
+    ffmpeg("-f", "lavfi", "-i", "color=gray:s=320x180:r=30:d=4", "-vf",
+           f"geq=lum='128+90*sin(2*PI*(X+{x})/320)':cb=128:cr=128,noise=alls=4:allf=t",
+           "-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "12",
+           str(tmp_path / "footage" / "pan.mov"))
+    code, out, folder = _render(tmp_path, "videos:\n  - name: pan\n    clips: [{file: pan.mov}]\n")
+    assert code == 0, out
+    video = folder / "pan.reels-small.mp4"
+    top_fill = (20, 100)  # rows above the 16:9 picture (131..253 of 384), below the logo
+    pan = _band_steps(video, FPS + 2, FPS + 58, top_fill)  # 1 s intro card first
+    assert np.median(pan) > 0.5, pan  # it moves in (nearly) every frame
+    assert pan.max() < 3 * np.median(pan), pan  # and never jumps
+    still = _band_steps(video, 3 * FPS + 2, 5 * FPS - 2, top_fill)
+    assert np.median(still) < 0.1 and still.max() < 1.0, still
 
 
 def test_loudness_is_measured_again_when_a_clip_is_replaced(tmp_path):
