@@ -256,7 +256,9 @@ def decode_audio(media: Path, start: float = 0.0, end: float | None = None) -> n
     """[start, end) of the first audio track as 16 kHz mono float32. Seeks, where
     faster_whisper.decode_audio would decode (and hold) the whole clip."""
     import av
-    chunks: list[np.ndarray] = []
+    # One growing buffer, not a list of chunks joined at the end: the join held the audio
+    # twice (a 10-minute clip is 38 MB at 16 kHz), and a large bytearray grows in place.
+    samples = bytearray()
     first: float | None = None
     try:
         with av.open(str(media), metadata_errors="ignore") as container:
@@ -272,11 +274,13 @@ def decode_audio(media: Path, start: float = 0.0, end: float | None = None) -> n
                 if end is not None and t >= end:
                     break
                 frame.pts = None  # the resampler is to treat the kept frames as contiguous
-                chunks += [f.to_ndarray()[0] for f in resampler.resample(frame)]
-            chunks += [f.to_ndarray()[0] for f in resampler.resample(None)]
+                for f in resampler.resample(frame):
+                    samples += f.to_ndarray()[0].tobytes()
+            for f in resampler.resample(None):
+                samples += f.to_ndarray()[0].tobytes()
     except av.error.FFmpegError as e:
         raise TranscribeError(media, f"cannot decode audio: {e}") from None
-    audio = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+    audio = np.frombuffer(samples, np.float32)
     offset = round(((first or 0.0) - start) * SAMPLE_RATE)
     # Audio that starts after `start` (an MP4 edit list, say) is padded so that times align.
     audio = np.concatenate([np.zeros(offset, np.float32), audio]) if offset > 0 else audio[-offset:]
@@ -386,7 +390,7 @@ def transcribe(media: Path, *, language: str = "de", model: str = "base",
                "temperatures": list(TEMPERATURES),
                "engine": f"faster-whisper {metadata.version('faster-whisper')}"}
     audio = decode_audio(media, start, end)
-    key = hashlib.sha256(audio.tobytes())
+    key = hashlib.sha256(audio)  # the array's own bytes: no copy of them
     key.update(b"\0" + _model_identity(model, folder).encode())
     key.update(b"\0" + json.dumps(options, sort_keys=True).encode())
     path = Path(cache_dir) / f"{key.hexdigest()}.json"
