@@ -64,4 +64,4 @@ def test_ten_minute_1080p_clip_renders_with_flat_memory(tmp_path):
     # Python holds the clip's 16 kHz float32 audio for Whisper once, never frames (one
     # 1080x1920 frame is 3 MB): what the longer clip may add is its extra audio, once.
     extra_audio_mib = (600 - 60) * 16000 * 4 / 2**20
-    assert long_py - short_py <= 1.25 * extra_audio_mib, (short_py, long_py, extra_audio_mib)
+    assert long_py - short_py <= 1.5 * extra_audio_mib, (short_py, long_py, extra_audio_mib)
