@@ -315,15 +315,10 @@ def _video_cues(job: Job, video: Video, infos: dict[str, MediaInfo], fps: int,
     with WhisperChild(children) as whisper:  # started at the first cache miss, if any
         for clip, (start, _), length in zip(video.clips, ranges, lengths):
             if infos[str(clip.path)].has_audio:
-                try:
-                    t = transcribe.transcribe(
-                        clip.path, language=job.language, model=job.model, glossary=job.glossary,
-                        start=start, end=start + length, cache_dir=transcribe.transcripts_dir(),
-                        whisper=whisper)
-                except TranscribeError as exc:
-                    if exc.file is None:  # Whisper's process failed: say which clip it was on
-                        raise TranscribeError(clip.path, exc.reason) from None
-                    raise
+                t = transcribe.transcribe(
+                    clip.path, language=job.language, model=job.model, glossary=job.glossary,
+                    start=start, end=start + length, cache_dir=transcribe.transcripts_dir(),
+                    whisper=whisper)
                 transcripts.append(t)
                 shift = offset - start
                 words = [replace(w, start=w.start + shift, end=w.end + shift) for w in t.words]

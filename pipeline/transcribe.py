@@ -403,8 +403,13 @@ def transcribe(media: Path, *, language: str = "de", model: str = "base",
     else:
         global WHISPER_RUNS
         WHISPER_RUNS += 1
-        heard, probability, words = whisper(folder, audio, language, tuple(glossary), beam_size,
-                                            start)
+        try:
+            heard, probability, words = whisper(folder, audio, language, tuple(glossary),
+                                                beam_size, start)
+        except TranscribeError as exc:
+            if exc.file is not None:
+                raise
+            raise TranscribeError(media, exc.reason) from None  # Whisper's process: name the clip
         result = Transcript(words, heard, probability, model, options)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -244,6 +244,16 @@ def test_errors_come_back_from_the_child_as_one_line(tmp_path: Path) -> None:
     assert children.running() == 0
 
 
+def test_a_failed_whisper_process_is_reported_on_the_clip(tmp_path: Path) -> None:
+    """The child knows no file name; the error the user reads must name the clip."""
+    def child_died(*args: object) -> None:
+        raise TranscribeError(None, "Whisper stopped before it finished (exit code -9)")
+
+    with pytest.raises(TranscribeError, match="stopped before it finished") as err:
+        T.transcribe(SPEECH, end=2.0, cache_dir=tmp_path, whisper=child_died)
+    assert err.value.file == str(SPEECH)
+
+
 def test_no_child_starts_once_the_render_is_stopped() -> None:
     """Ctrl-C while the next video is still being probed: its transcription must not start
     a Whisper afterwards (the exit would wait for it)."""
