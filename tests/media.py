@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 from pathlib import Path
 
 import av
+import numpy as np
 
 from pipeline.ffmpeg import exe
 
@@ -103,6 +105,13 @@ def loudness(path: Path) -> tuple[float, float]:
     i = float(re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary).group(1))
     tp = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))
     return i, tp
+
+
+def grey_frames(video: Path, first: int, count: int) -> list[np.ndarray]:
+    """Frames first .. first + count - 1 of `video`, decoded, as 2-D arrays of luma."""
+    with av.open(str(video)) as c:
+        frames = itertools.islice(c.decode(video=0), first, first + count)
+        return [f.to_ndarray(format="gray") for f in frames]
 
 
 def frame_png(video: Path, seconds: float, png: Path) -> Path:

@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import av
 import pytest
 
 from conftest import make_kit, run_cli, write_job
-from media import leftovers, difference, frame_png, inspect, loudness, make_clip, mean_rgb, saturation
+from media import (difference, frame_png, grey_frames, inspect, leftovers, loudness, make_clip,
+                   mean_rgb, saturation)
 
 FPS = 30
 INTRO, OUTRO = 1.0, 1.0
@@ -83,9 +83,7 @@ def test_output_format(rendered, name, target):
 
 
 def _frame_brightness(video: Path, first: int, count: int) -> list[float]:
-    with av.open(str(video)) as c:
-        frames = (f for i, f in enumerate(c.decode(video=0)) if i >= first)
-        return [float(next(frames).to_ndarray(format="gray").mean()) for _ in range(count)]
+    return [float(y.mean()) for y in grey_frames(video, first, count)]
 
 
 def test_card_fades_are_smooth(rendered):

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 
 from conftest import make_kit, run_cli, write_job
-from media import ffmpeg, frame_png, inspect, loudness, make_clip, mean_rgb
+from media import ffmpeg, frame_png, grey_frames, inspect, loudness, make_clip, mean_rgb
 
 FPS = 30
 
@@ -96,9 +95,7 @@ def test_blurred_fill_follows_the_clip(tmp_path):
 def _band_steps(video: Path, first: int, last: int, band: tuple[int, int]) -> np.ndarray:
     """Mean absolute luma change of rows band[0]:band[1] from each frame to the next, for
     the frames first..last of `video`."""
-    with av.open(str(video)) as c:
-        rows = [f.to_ndarray(format="gray")[band[0]:band[1]].astype(float)
-                for i, f in enumerate(c.decode(video=0)) if first <= i <= last]
+    rows = [y[band[0]:band[1]].astype(float) for y in grey_frames(video, first, last - first + 1)]
     return np.abs(np.diff(np.stack(rows), axis=0)).mean(axis=(1, 2))
 
 
