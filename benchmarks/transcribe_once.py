@@ -4,9 +4,10 @@
                                          [--reference TEXT_FILE] [--brands DIR]
 
 Calls `pipeline.transcribe.transcribe` with the job's language, model and glossary and word
-timestamps (always on in the project), so the number is what a render's first run spends on
-Whisper. The model is loaded first and timed apart: a render loads it once per process, and
-the real-time factor is Whisper's work per second of audio (audio decoding included).
+timestamps (always on in the project), in a Whisper child process with the pinned kernels, as
+render does. The model is loaded first (a second of silence) and timed apart: a render loads it
+once per video, and the real-time factor is Whisper's work per second of audio (audio decoding
+included).
 """
 
 from __future__ import annotations
@@ -16,9 +17,13 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
+
 from pipeline import transcribe as T
+from pipeline.kernels import this_machine
 from pipeline.spec import load_job
 from pipeline.transcribe import wer
+from pipeline.whisper_child import WhisperChild
 
 
 def main() -> None:
@@ -33,17 +38,22 @@ def main() -> None:
     args = ap.parse_args()
     job = load_job(args.job, args.brands)
     clip = next(v for v in job.videos if v.name == args.video).clips[0].path
-    began = time.monotonic()
-    T.load_model(T.resolve_model(job.model))
-    loaded = time.monotonic()
-    result = T.transcribe(clip, language=job.language, model=job.model, glossary=job.glossary,
-                          cache_dir=args.cache, beam_size=args.beam)
-    done = time.monotonic()
+    kernels = this_machine()
+    with WhisperChild() as child:
+        began = time.monotonic()
+        child(T.resolve_model(job.model), np.zeros(T.SAMPLE_RATE, np.float32), job.language, (),
+              args.beam, 0.0, kernels)
+        loaded = time.monotonic()
+        result = T.transcribe(clip, language=job.language, model=job.model,
+                              glossary=job.glossary, cache_dir=args.cache, beam_size=args.beam,
+                              kernels=kernels, whisper=child)
+        done = time.monotonic()
     audio_seconds = len(T.decode_audio(clip)) / T.SAMPLE_RATE
     text = " ".join(w.text for w in result.words)
     reference = args.reference.read_text(encoding="utf-8") if args.reference else None
     args.report.write_text(json.dumps({
         "beam": args.beam, "model": job.model, "glossary": list(job.glossary),
+        "kernels": kernels.label(),
         "audio_seconds": round(audio_seconds, 3), "load_seconds": round(loaded - began, 3),
         "transcribe_seconds": round(done - loaded, 3),
         "rtf": round((done - loaded) / audio_seconds, 4), "words": len(result.words),

@@ -70,7 +70,8 @@ def output_entry(o: Output, job: Job, report: dict, hashes: dict, tools: dict) -
         "duration": round(o.duration, 3), "probe": probe_summary(o.path),
         "cover": {"file": f"{stem}.jpg", **cover} if (folder / f"{stem}.jpg").is_file() else None,
         "captions": _sidecars(folder, o.video),
-        **hashes, "model": report.get("model"), "caption_source": report.get("source"),
+        **hashes, "model": report.get("model"), "kernels": report.get("kernels"),
+        "caption_source": report.get("source"),
         "options": job_options(job), "settings": settings, "tools": tools,
     }
 

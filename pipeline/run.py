@@ -341,6 +341,7 @@ def _origin(job: Job, transcripts: list) -> dict:
     heard = [t for t in transcripts if t.words]  # language detection means nothing on silence
     return {
         "source": "whisper", "model": job.model, "glossary": list(job.glossary),
+        "kernels": transcripts[0].options.get("kernels") if transcripts else None,
         "language": heard[0].language if heard else None,
         "language_probability": min((t.language_probability for t in heard), default=None),
         "confidence": round(sum(w.probability for w in words) / len(words), 3) if words else None,

@@ -24,12 +24,8 @@ import numpy as np
 
 from .captions import Word
 from .errors import TranscribeError
+from .kernels import Kernels, this_machine
 from .publish import sha256
-
-# huggingface_hub reads this when first imported (by faster_whisper, lazily below): set it first,
-# so that no code path we did not foresee can reach the network.
-os.environ["HF_HUB_OFFLINE"] = "1"
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 SAMPLE_RATE = 16_000       # what Whisper's feature extractor expects
 # Beam 5: ~0.09 x real time for base int8 on 2 cores. Beam 1 (~0.055) scores lower log-probs, and
@@ -236,15 +232,21 @@ def _model_identity(name: str, folder: Path) -> str:
     return f"{folder.resolve()}:{hashlib.sha256(repr(stats).encode()).hexdigest()}"
 
 
-def load_model(folder: Path) -> Any:
-    """The only place Whisper is loaded: one instance per folder and process."""
+def load_model(folder: Path, kernels: Kernels) -> Any:
+    """The only place Whisper is loaded: one instance per folder and process, in a process
+    started with `kernels` pinned (whisper_child), since the libraries read them only at start."""
     global MODEL_LOADS
+    unpinned = sorted(k for k, v in kernels.env().items() if os.environ.get(k) != v)
+    if unpinned:
+        raise RuntimeError(f"Whisper runs only in a process started with {kernels.name} "
+                           f"pinned (whisper_child); not set here: {', '.join(unpinned)}")
     if str(folder) not in _MODELS:
         from faster_whisper import WhisperModel
         MODEL_LOADS += 1
         try:
-            _MODELS[str(folder)] = WhisperModel(str(folder), device="cpu", compute_type="int8",
-                                                local_files_only=True)
+            _MODELS[str(folder)] = WhisperModel(
+                str(folder), device="cpu", compute_type=kernels.compute_type,
+                cpu_threads=kernels.threads, local_files_only=True)
         except (RuntimeError, ValueError, OSError) as e:
             raise TranscribeError(folder, f"cannot load Whisper model: {str(e).splitlines()[0]}")
     return _MODELS[str(folder)]
@@ -332,11 +334,11 @@ def glossary_prompt(glossary: Sequence[str]) -> str | None:
 
 
 def whisper_words(folder: Path, audio: np.ndarray, language: str, glossary: Sequence[str],
-                  beam_size: int, start: float) -> Heard:
+                  beam_size: int, start: float, kernels: Kernels) -> Heard:
     """One Whisper run on `audio` (which begins `start` seconds into its clip): the language
     and the words, filtered and timed in the clip's timeline. Plain data, so that it can come
     back from a child process."""
-    model = load_model(folder)
+    model = load_model(folder, kernels)
     prompt = glossary_prompt(glossary)
     # A glossary can tip base into a loop (the example's IMG_0002, cut at 8.8 s: "Tag des
     # offenen Denkmals, Tag des offenen Denkmals, ..."). Then decode again with no three words
@@ -373,19 +375,22 @@ def _words(segments: Sequence[Any], start: float) -> tuple[Word, ...]:
 
 def transcribe(media: Path, *, language: str = "de", model: str = "base",
                glossary: Sequence[str] = (), start: float = 0.0, end: float | None = None,
-               cache_dir: Path, beam_size: int = BEAM_SIZE,
-               whisper: Callable[..., Heard] = whisper_words) -> Transcript:
+               cache_dir: Path, beam_size: int = BEAM_SIZE, kernels: Kernels | None = None,
+               whisper: Callable[..., Heard] | None = None) -> Transcript:
     """Words spoken in [start, end) of `media`, timed in the clip's own timeline; cached.
-    `whisper` runs the model on a cache miss: here in this process unless a caller passes a
-    `WhisperChild`."""
+    `whisper` runs the model on a cache miss (a caller's `WhisperChild`, kept for several
+    clips); without one, a Whisper process is started for this call. `kernels` defaults to
+    this machine's pinned path."""
     media = Path(media)
     if not media.is_file():
         raise TranscribeError(media, "file not found")
+    kernels = kernels or this_machine()
     folder = resolve_model(model)
     options = {"language": language, "beam_size": beam_size, "word_timestamps": True,
                "vad": True, "glossary": list(glossary), "condition_on_previous_text": False,
                "no_speech_threshold": NO_SPEECH_THRESHOLD, "compression_ratio": LOOP_RATIO,
-               "log_prob_threshold": LOG_PROB_THRESHOLD, "compute_type": "int8",
+               "log_prob_threshold": LOG_PROB_THRESHOLD, "compute_type": kernels.compute_type,
+               "kernels": kernels.label(),
                "start": start, "end": end, "filter": FILTER_VERSION, "glossary_as": "initial_prompt",
                "temperatures": list(TEMPERATURES),
                "engine": f"faster-whisper {metadata.version('faster-whisper')}"}
@@ -404,8 +409,8 @@ def transcribe(media: Path, *, language: str = "de", model: str = "base",
         global WHISPER_RUNS
         WHISPER_RUNS += 1
         try:
-            heard, probability, words = whisper(folder, audio, language, tuple(glossary),
-                                                beam_size, start)
+            heard, probability, words = _run_whisper(whisper, folder, audio, language,
+                                                     tuple(glossary), beam_size, start, kernels)
         except TranscribeError as exc:
             if exc.file is not None:
                 raise
@@ -416,6 +421,14 @@ def transcribe(media: Path, *, language: str = "de", model: str = "base",
     tmp.write_text(json.dumps(result.to_json(), ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, path)
     return result
+
+
+def _run_whisper(whisper: Callable[..., Heard] | None, *args: Any) -> Heard:
+    if whisper is not None:
+        return whisper(*args)
+    from .whisper_child import WhisperChild  # it imports this module
+    with WhisperChild() as child:
+        return child(*args)
 
 
 # --- quality --------------------------------------------------------------------------------

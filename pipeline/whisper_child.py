@@ -28,6 +28,7 @@ import numpy as np
 from . import transcribe
 from .errors import TranscribeError, one_line
 from .ffmpeg import die_with_parent
+from .kernels import Kernels
 
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 # Replies go to the real stdout; anything else written to fd 1 (a library's message, while
@@ -45,14 +46,14 @@ class Children:
         self._stopped = False
         self._lock = threading.Lock()
 
-    def start(self, argv: list[str], log: IO[bytes]) -> subprocess.Popen:
+    def start(self, argv: list[str], log: IO[bytes], env: dict[str, str]) -> subprocess.Popen:
         with self._lock:
             if self._stopped:
                 raise TranscribeError(None, "stopped before Whisper started")
             # Its own session, as ffmpeg: Ctrl-C reaches render, which stops it; if render is
             # killed outright, the kernel ends it too.
             proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                    stderr=log, start_new_session=True,
+                                    stderr=log, env=env, start_new_session=True,
                                     preexec_fn=die_with_parent)
             self._live.add(proc)
             return proc
@@ -81,14 +82,15 @@ class WhisperChild:
     def __init__(self, children: Children | None = None) -> None:
         self._children = children or Children()
         self._proc: subprocess.Popen | None = None
+        self._kernels: Kernels | None = None
         self._log: IO[bytes] | None = None
 
     def __call__(self, folder: Path, audio: np.ndarray, language: str, glossary: tuple[str, ...],
-                 beam_size: int, start: float) -> transcribe.Heard:
-        proc = self._start()
+                 beam_size: int, start: float, kernels: Kernels) -> transcribe.Heard:
+        proc = self._start(kernels)
         try:
-            pickle.dump((str(folder), audio, language, tuple(glossary), beam_size, start),
-                        proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((str(folder), audio, language, tuple(glossary), beam_size, start,
+                         kernels), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
             proc.stdin.flush()
             reply = pickle.load(proc.stdout)
         except (EOFError, OSError, pickle.UnpicklingError):
@@ -99,7 +101,9 @@ class WhisperChild:
             raise RuntimeError(f"in Whisper's process: {reply[1]}")
         return reply[1]
 
-    def _start(self) -> subprocess.Popen:
+    def _start(self, kernels: Kernels) -> subprocess.Popen:
+        if self._proc is not None and self._kernels != kernels:
+            self.close()  # the libraries read their kernel path once, at the process's start
         if self._proc is None:
             try:
                 self._log = tempfile.TemporaryFile()
@@ -107,7 +111,9 @@ class WhisperChild:
                 # holding some `numpy.py`) cannot shadow a module, and a checkout that is not
                 # installed still finds `pipeline`.
                 self._proc = self._children.start(
-                    [sys.executable, "-P", "-c", _BOOT, _PACKAGE_ROOT], self._log)
+                    [sys.executable, "-P", "-c", _BOOT, _PACKAGE_ROOT], self._log,
+                    {**os.environ, **kernels.env()})
+                self._kernels = kernels
             except OSError as exc:
                 raise TranscribeError(None, f"cannot start Whisper ({exc.strerror or exc}); "
                                             "close other programs and render again") from None

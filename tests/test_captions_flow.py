@@ -14,6 +14,7 @@ import pytest
 from conftest import ROOT, make_kit, run_cli, write_job
 from media import ffmpeg, frame_png, make_clip
 from pipeline import transcribe
+from pipeline.kernels import this_machine
 from pipeline.captions import parse_srt
 
 SPEECH_CLIP = ROOT / "footage" / "example" / "IMG_0002.MOV"   # landscape, 8.8 s of German
@@ -84,6 +85,7 @@ def test_readability_report_in_manifest(job):
     assert r["cues"] >= 2 and r["over_limits"] == 0 and 0 < r["slowest_cps"] <= 20
     assert r["language"] == "de" and r["language_probability"] > 0.9
     assert 0 < r["confidence"] <= 1 and r["model"] == "base"
+    assert r["kernels"] == this_machine().label()  # the path that made these words
     assert "Captions" in out and "denkmal" in out
 
 

@@ -10,7 +10,6 @@ import pytest
 from conftest import ROOT, run_cli
 from media import inspect, loudness
 from pipeline.captions import parse_srt
-from test_transcribe import wer
 
 
 @pytest.fixture(scope="module")
@@ -54,11 +53,14 @@ def test_example_sidecars_are_transcribed_and_offset_by_the_intro(example):
     # The speech starts 0.4 s into the clip (see tests/data/example_IMG_0001.srt); the intro
     # card is 2.0 s long. Whisper's word timings are good to a few tenths of a second.
     assert abs(cues[0].start - 2.4) <= 0.4
-    reference = parse_srt((ROOT / "tests" / "data" / "example_IMG_0001.srt").read_text("utf-8"))
+    # The sidecar is the correctable caption file, shifted by the intro (how well Whisper
+    # hears this speech is test_transcribe's, pooled over all of it).
+    editable = parse_srt((folder.parent / "jobs" / "example.captions" / "willkommen.srt")
+                         .read_text(encoding="utf-8"))
+    assert [c.text for c in cues] == [c.text for c in editable]
+    assert all(abs(c.start - e.start - 2.0) < 0.002 for c, e in zip(cues, editable))
     said = " ".join(c.text for c in cues)
-    assert wer(" ".join(c.text for c in reference), said) <= 0.15, said  # measured 0.059
     assert "Musterstadt" in said and "Bürgerbüro" in said  # spelled as in the kit's glossary
-    assert (folder.parent / "jobs" / "example.captions" / "willkommen.srt").is_file()
     assert (folder / "willkommen.tiktok.jpg").stat().st_size > 10_000
     manifest = json.loads((folder / "manifest.json").read_text())
     assert [o["file"] for o in manifest["outputs"]] == ["willkommen.tiktok.mp4"]

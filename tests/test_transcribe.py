@@ -18,6 +18,7 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 
+from pipeline import kernels as K
 from pipeline import transcribe as T
 from pipeline.captions import parse_srt
 from pipeline.transcribe import wer, words_of
@@ -141,8 +142,10 @@ def test_the_glossary_fixes_terms_that_base_gets_wrong(cache: Path) -> None:
 
 def test_a_range_is_timed_in_the_source_clip(cache: Path) -> None:
     full = T.transcribe(SPEECH, cache_dir=cache)
-    part = T.transcribe(SPEECH, start=9.0, end=15.0, cache_dir=cache)
-    assert part.words and all(8.95 <= w.start and w.end <= 15.05 for w in part.words)
+    # Two whole sentences, cut in the pauses around them as a person trims: a cut through a
+    # word makes espeak's robotic speech a guess ("Schadebäude" at 9.0 s).
+    part = T.transcribe(SPEECH, start=6.2, end=14.6, cache_dir=cache)
+    assert part.words and all(6.15 <= w.start and w.end <= 14.65 for w in part.words)
     # A word heard once in both runs lands at the same time in both, give or take 0.3 s.
     once = []
     for t in (full, part):
@@ -150,7 +153,7 @@ def test_a_range_is_timed_in_the_source_clip(cache: Path) -> None:
         keys = ["".join(words_of(w.text)) for w in t.words]
         once.append({k: v for k, v in starts.items() if len(k) >= 3 and keys.count(k) == 1})
     common = once[0].keys() & once[1].keys()
-    assert len(common) >= 2, (text_of(full), text_of(part))  # measured: führungen, uhr, türen
+    assert len(common) >= 5, (text_of(full), text_of(part))  # measured: 11 words
     for key in common:
         assert abs(once[0][key] - once[1][key]) < 0.3, (key, once[0][key], once[1][key])
 
@@ -198,6 +201,10 @@ def test_a_cache_hit_neither_loads_nor_runs_whisper(
     with pytest.raises(AssertionError, match="Whisper ran"):  # other options, another key
         T.transcribe(SPEECH, start=0.0, end=6.0, glossary=["Landesamt"], cache_dir=tmp_path,
                      whisper=no_whisper)
+    other = K.X86_SSE41 if K.this_machine() != K.X86_SSE41 else K.X86_AVX2
+    with pytest.raises(AssertionError, match="Whisper ran"):  # another kernel path, another key
+        T.transcribe(SPEECH, start=0.0, end=6.0, kernels=other, cache_dir=tmp_path,
+                     whisper=no_whisper)
 
 
 def test_an_empty_range_needs_no_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -214,16 +221,68 @@ def test_unreadable_media_is_a_transcribe_error(tmp_path: Path) -> None:
         T.transcribe(tmp_path / "missing.mov", cache_dir=tmp_path)
 
 
+# --- the pinned kernel path: one clip, one transcript on every PC -------------------------
+
+def test_the_kernel_path_is_chosen_by_cpu_and_pins_backend_isa_and_threads() -> None:
+    avx512 = {"SSE41": True, "AVX": True, "AVX2": True, "FMA3": True, "AVX512F": True,
+              "AVX512_CNL": True}
+    assert K.choose("x86_64", avx512) == K.choose("AMD64", {"AVX2": True, "FMA3": True}) \
+        == K.X86_AVX2  # an AVX-512 PC computes as an AVX2-only one
+    assert K.choose("x86_64", {"SSE41": True, "AVX": True}) == K.X86_SSE41
+    assert K.choose("aarch64", {"ASIMD": True}) == K.ARM64
+    env = K.X86_AVX2.env()
+    assert (env["CT2_FORCE_CPU_ISA"], env["ONEDNN_MAX_CPU_ISA"], env["CT2_USE_MKL"]) == \
+        ("AVX2", "AVX2", "0")
+    assert env["OMP_NUM_THREADS"] == str(K.X86_AVX2.threads) and env["HF_HUB_OFFLINE"] == "1"
+    assert len({k.label() for k in (K.X86_AVX2, K.X86_SSE41, K.ARM64)}) == 3
+
+
+EXAMPLE_0001 = Path(__file__).resolve().parent.parent / "footage" / "example" / "IMG_0001.MOV"
+KERNEL_VARIABLES = ("CT2_FORCE_CPU_ISA", "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA",
+                    "CT2_USE_MKL", "OMP_NUM_THREADS")
+
+
+@pytest.fixture(scope="module")
+def clean_env_transcript(tmp_path_factory: pytest.TempPathFactory) -> T.Transcript:
+    with pytest.MonkeyPatch.context() as mp:
+        for name in KERNEL_VARIABLES:
+            mp.delenv(name, raising=False)
+        return T.transcribe(EXAMPLE_0001, cache_dir=tmp_path_factory.mktemp("clean"))
+
+
+@pytest.mark.parametrize("theirs", [
+    {"CT2_FORCE_CPU_ISA": "GENERIC", "ONEDNN_MAX_CPU_ISA": "SSE41"},  # other words if obeyed
+    {"CT2_FORCE_CPU_ISA": "AVX2"},
+    {"CT2_FORCE_CPU_ISA": "AVX512", "CT2_USE_MKL": "1", "OMP_NUM_THREADS": "1"},
+])
+def test_the_users_kernel_variables_do_not_change_the_transcript(
+        theirs: dict[str, str], clean_env_transcript: T.Transcript, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in theirs.items():
+        monkeypatch.setenv(name, value)
+    t = T.transcribe(EXAMPLE_0001, cache_dir=tmp_path)
+    assert t.words == clean_env_transcript.words  # words, timings and probabilities
+    assert t.options["kernels"] == K.this_machine().label()
+
+
+def test_whisper_refuses_a_process_without_the_pinned_kernels(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX512_CORE_VNNI")
+    with pytest.raises(RuntimeError, match="pinned.*ONEDNN_MAX_CPU_ISA"):
+        T.whisper_words(T.resolve_model("base"), np.zeros(16000, np.float32), "de", (), 5, 0.0,
+                        K.X86_AVX2)
+
+
 # --- Whisper in a child process (what render uses) ------------------------------------------
 
-def test_the_child_process_hears_what_this_process_hears(cache: Path) -> None:
+def test_a_kept_child_hears_what_a_child_per_call_hears(cache: Path) -> None:
     here = T.transcribe(SPEECH, start=0.0, end=6.0, cache_dir=cache / "here")
     with WhisperChild() as child:
         there = T.transcribe(SPEECH, start=0.0, end=6.0, cache_dir=cache / "child",
                              whisper=child)
         later = T.transcribe(SPEECH, start=6.0, end=12.0, cache_dir=cache / "child",
                              whisper=child)  # the same child, model already loaded
-    assert there.language == "de" and wer(text_of(here), text_of(there)) <= 0.15
+    assert there.language == "de" and there.words == here.words
     assert later.words and all(6.0 <= w.start < 12.0 for w in later.words)
 
 
@@ -235,12 +294,12 @@ def test_errors_come_back_from_the_child_as_one_line(tmp_path: Path) -> None:
     children = Children()
     with WhisperChild(children) as child:
         with pytest.raises(TranscribeError, match="cannot load Whisper model") as err:
-            child(broken, audio, "de", (), 5, 0.0)
+            child(broken, audio, "de", (), 5, 0.0, K.this_machine())
         assert err.value.file == str(broken)
         assert children.running() == 1
         children.stop()  # the render is stopped: the child dies mid-job
         with pytest.raises(TranscribeError, match="Whisper stopped before it finished"):
-            child(broken, audio, "de", (), 5, 0.0)
+            child(broken, audio, "de", (), 5, 0.0, K.this_machine())
     assert children.running() == 0
 
 
@@ -260,12 +319,28 @@ def test_no_child_starts_once_the_render_is_stopped() -> None:
     children = Children()
     children.stop()
     with WhisperChild(children) as child, pytest.raises(TranscribeError, match="stopped"):
-        child(T.resolve_model("base"), np.zeros(16000, dtype=np.float32), "de", (), 5, 0.0)
+        child(T.resolve_model("base"), np.zeros(16000, dtype=np.float32), "de", (), 5, 0.0,
+              K.this_machine())
     assert children.running() == 0
 
 
 EXAMPLE_GLOSSARY = ("Musterstadt", "Bürgerbüro", "Landesamt für Denkmalpflege",
                     "Tag des offenen Denkmals")  # the shipped example's kit + job
+
+
+def test_all_committed_speech_is_heard_within_the_measured_wer(cache: Path) -> None:
+    """71 words of espeak speech with the example's glossary, pooled, so that one phrase heard
+    otherwise cannot fail it: measured 10 wrong on the pinned AVX2 path, 11 to 12 with SSE4.1
+    or AVX kernels (IMG_0001 alone swung from 2 to 4 of its 17 words)."""
+    footage = Path(__file__).resolve().parent.parent / "footage" / "example"
+    said = [(footage / f"IMG_000{i}.MOV", parse_srt((DATA / f"example_IMG_000{i}.srt")
+                                                   .read_text(encoding="utf-8"))) for i in (1, 2)]
+    references = [" ".join(c.text for c in cues) for _, cues in said] + [REFERENCE]
+    heard = [text_of(T.transcribe(clip, glossary=EXAMPLE_GLOSSARY, cache_dir=cache))
+             for clip in [*(c for c, _ in said), SPEECH]]
+    wrong = sum(wer(r, h) * len(words_of(r)) for r, h in zip(references, heard))
+    total = sum(len(words_of(r)) for r in references)
+    assert total == 71 and wrong / total <= 0.25, heard
 
 
 def test_a_glossary_loop_is_decoded_again_the_same_way_every_time(tmp_path: Path) -> None:
