@@ -37,7 +37,6 @@ from pathlib import Path
 
 import av
 import imageio_ffmpeg
-
 import inputs
 from inputs import BRANDS, Inputs
 

@@ -10,7 +10,7 @@ sidecar the project wrote, timed to the finished video, intro included), outro c
 in and out over 0.4 s like the project's. Encoded with libx264 preset medium CRF 20, AAC
 192 kb/s at 48 kHz. No loudness normalisation (moviepy has none).
 
-The intro, outro and logo PNGs are drawn by the project's own code (`pipeline.run.draw_assets`
+The intro, outro and logo PNGs are drawn by the project's own code (`pipeline.engine.job.draw_assets`
 on the plan's assets), so both compositions show the same pictures.
 """
 
@@ -27,16 +27,23 @@ import imageio_ffmpeg
 # ffmpeg, the same binary the project and the bare encode use.
 os.environ.setdefault("IMAGEIO_FFMPEG_EXE", imageio_ffmpeg.get_ffmpeg_exe())
 
-from moviepy import (CompositeVideoClip, ImageClip, TextClip, VideoFileClip,  # noqa: E402
-                     concatenate_videoclips, vfx)
+from moviepy import (  # noqa: E402
+    CompositeVideoClip,
+    ImageClip,
+    TextClip,
+    VideoFileClip,
+    concatenate_videoclips,
+    vfx,
+)
 from PIL import ImageColor, ImageFont  # noqa: E402
 
-from pipeline.captions import parse_srt  # noqa: E402
-from pipeline.plan import EditPlan, make_plan  # noqa: E402
-from pipeline.presets import get_preset  # noqa: E402
-from pipeline.probe import probe  # noqa: E402
-from pipeline.run import draw_assets  # noqa: E402
-from pipeline.spec import Job, load_job  # noqa: E402
+from pipeline.analysis.probe import probe  # noqa: E402
+from pipeline.config.job import Job, load_job  # noqa: E402
+from pipeline.config.presets import get_preset  # noqa: E402
+from pipeline.edit.plan import make_plan  # noqa: E402
+from pipeline.engine.job import draw_assets  # noqa: E402
+from pipeline.formats.srt import parse_srt  # noqa: E402
+from pipeline.model.plan import EditPlan  # noqa: E402
 
 
 def plan_for(job: Job, video_name: str, target: str) -> EditPlan:

@@ -29,15 +29,17 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from pipeline import ffmpeg, graph, run
-from pipeline.cover import CoverStyle, write_cover
-from pipeline.plan import EditPlan, make_plan
-from pipeline.presets import get_preset
-from pipeline.probe import probe
-from pipeline.spec import load_job
-
 from bench import QUIET_SHARE, Ctx, busy_seconds, wait_for_quiet
 from inputs import BRANDS
+
+from pipeline.analysis.probe import probe
+from pipeline.config.job import load_job
+from pipeline.config.presets import get_preset
+from pipeline.edit.plan import make_plan
+from pipeline.engine import job as run
+from pipeline.model.plan import EditPlan
+from pipeline.render import ffmpeg, graph
+from pipeline.render.cover import CoverStyle, write_cover
 
 _QUIET = [*graph.QUIET, "-y"]
 

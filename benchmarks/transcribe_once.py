@@ -3,7 +3,7 @@
     python benchmarks/transcribe_once.py JOB VIDEO CACHE_DIR REPORT.json [--beam N]
                                          [--reference TEXT_FILE] [--brands DIR]
 
-Calls `pipeline.transcribe.transcribe` with the job's language, model and glossary and word
+Calls `pipeline.analysis.transcribe.transcribe` with the job's language, model and glossary and word
 timestamps (always on in the project), in a Whisper child process with the pinned kernels, as
 render does. The model is loaded first (a second of silence) and timed apart: a render loads it
 once per video, and the real-time factor is Whisper's work per second of audio (audio decoding
@@ -19,11 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline import transcribe as T
-from pipeline.kernels import this_machine
-from pipeline.spec import load_job
-from pipeline.transcribe import wer
-from pipeline.whisper_child import WhisperChild
+from pipeline.analysis import audio as A
+from pipeline.analysis import models as M
+from pipeline.analysis import transcribe as T
+from pipeline.analysis import whisper as W
+from pipeline.analysis.kernels import this_machine
+from pipeline.analysis.transcribe import wer
+from pipeline.analysis.whisper_child import WhisperChild
+from pipeline.config.job import load_job
 
 
 def main() -> None:
@@ -32,7 +35,7 @@ def main() -> None:
     ap.add_argument("video")
     ap.add_argument("cache", type=Path)
     ap.add_argument("report", type=Path)
-    ap.add_argument("--beam", type=int, default=T.BEAM_SIZE)
+    ap.add_argument("--beam", type=int, default=W.BEAM_SIZE)
     ap.add_argument("--reference", type=Path)
     ap.add_argument("--brands", type=Path)
     args = ap.parse_args()
@@ -41,14 +44,14 @@ def main() -> None:
     kernels = this_machine()
     with WhisperChild() as child:
         began = time.monotonic()
-        child(T.resolve_model(job.model), np.zeros(T.SAMPLE_RATE, np.float32), job.language, (),
+        child(M.resolve_model(job.model), np.zeros(A.SAMPLE_RATE, np.float32), job.language, (),
               args.beam, 0.0, kernels)
         loaded = time.monotonic()
         result = T.transcribe(clip, language=job.language, model=job.model,
                               glossary=job.glossary, cache_dir=args.cache, beam_size=args.beam,
                               kernels=kernels, whisper=child)
         done = time.monotonic()
-    audio_seconds = len(T.decode_audio(clip)) / T.SAMPLE_RATE
+    audio_seconds = len(A.decode_audio(clip)) / A.SAMPLE_RATE
     text = " ".join(w.text for w in result.words)
     reference = args.reference.read_text(encoding="utf-8") if args.reference else None
     args.report.write_text(json.dumps({

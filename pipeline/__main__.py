@@ -1,5 +1,5 @@
 """`python -m pipeline job.yaml` is the same as `render job.yaml`."""
 
-from .cli import main
+from .apps.cli import main
 
 main()

@@ -7,7 +7,8 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image, ImageDraw
 
-from pipeline.cli import render
+from pipeline.analysis.whisper_child import WhisperChild
+from pipeline.apps.cli import render
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +38,14 @@ def write_job(folder: Path, body: str, name: str = "job.yaml") -> Path:
     return path
 
 
+def running(pid: int) -> bool:
+    """Alive, not a zombie waiting to be reaped by whoever adopted it."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def run_cli(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(render, [str(a) for a in args], catch_exceptions=False)
     return result.exit_code, result.output
@@ -49,6 +58,26 @@ def _transcript_cache(tmp_path_factory):
     mp.setenv("PIPELINE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     yield
     mp.undo()
+
+
+@pytest.fixture
+def whisper_spy(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Counts Whisper runs and the Whisper processes started for them (each loads the model),
+    observed on the child process class that render uses."""
+    seen = {"runs": 0, "processes": 0}
+    real_call, real_start = WhisperChild.__call__, WhisperChild._start
+
+    def call(self, *args):
+        seen["runs"] += 1
+        return real_call(self, *args)
+
+    def start(self, kernels):
+        seen["processes"] += self._proc is None
+        return real_start(self, kernels)
+
+    monkeypatch.setattr(WhisperChild, "__call__", call)
+    monkeypatch.setattr(WhisperChild, "_start", start)
+    return seen
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from pipeline.ffmpeg import exe
+from pipeline.render.ffmpeg import exe
 
 PHONE_TAGS = [
     "-metadata", "location=+52.5200+013.4050/",

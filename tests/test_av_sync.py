@@ -10,10 +10,10 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-
 from conftest import make_kit, run_cli, write_job
 from media import ffmpeg
-from pipeline.ffmpeg import exe
+
+from pipeline.render.ffmpeg import exe
 
 INTRO = 1.0          # the test kit's intro card
 FRAME = 1 / 30       # the targets' frame rate

@@ -1,4 +1,7 @@
-from pipeline.captions import AssStyle, Cue, ass_text, parse_srt, place, to_ass, to_srt, to_vtt
+from pipeline.edit.cues import place
+from pipeline.formats.ass import AssStyle, ass_text, to_ass
+from pipeline.formats.srt import parse_srt, to_srt, to_vtt
+from pipeline.model.captions import Cue
 
 SRT = """\ufeff1
 00:00:01,000 --> 00:00:02,500

@@ -7,15 +7,16 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, make_kit, run_cli, write_job
 from media import ffmpeg, frame_png, make_clip
-from pipeline import transcribe
-from pipeline.kernels import this_machine
-from pipeline.captions import parse_srt
+
+from pipeline.analysis import transcribe
+from pipeline.analysis.kernels import this_machine
+from pipeline.formats.srt import parse_srt
 
 SPEECH_CLIP = ROOT / "footage" / "example" / "IMG_0002.MOV"   # landscape, 8.8 s of German
 
@@ -37,7 +38,7 @@ def _render(job: Path, *extra: str) -> tuple[int, str]:
     return run_cli(job, "--output", job.parent / "out", *extra)
 
 
-def test_caption_file_is_written_then_used_as_edited(job):
+def test_caption_file_is_written_then_used_as_edited(job, whisper_spy):
     code, out = _render(job)
     assert code == 0, out
     caption_file = job.parent / "job.captions" / "denkmal.srt"
@@ -53,10 +54,10 @@ def test_caption_file_is_written_then_used_as_edited(job):
     edited = first.replace(wrong, "Korrigiert.", 1) if first.count(wrong) == 1 else \
         first[: first.rindex(wrong)] + "Korrigiert." + first[first.rindex(wrong) + len(wrong):]
     caption_file.write_text(edited, encoding="utf-8")
-    runs = transcribe.WHISPER_RUNS
+    whisper_spy.update(runs=0, processes=0)
     code, out = _render(job)
     assert code == 0, out
-    assert transcribe.WHISPER_RUNS == runs
+    assert whisper_spy == {"runs": 0, "processes": 0}
     assert caption_file.read_text(encoding="utf-8") == edited  # never overwritten
     after = parse_srt((job.parent / "out" / "t" / "denkmal.srt").read_text(encoding="utf-8"))
     changed = [(a.text, b.text) for a, b in zip(sidecar, after) if a.text != b.text]
@@ -66,14 +67,14 @@ def test_caption_file_is_written_then_used_as_edited(job):
     assert changed[0][0].split()[:-1] == changed[0][1].split()[:-1]  # only that word
 
 
-def test_transcript_cache_means_whisper_runs_once(job):
+def test_transcript_cache_means_whisper_runs_once(job, whisper_spy):
     code, out = _render(job)
     assert code == 0, out
     (job.parent / "job.captions" / "denkmal.srt").unlink()  # force captions to be rebuilt
-    runs, loads = transcribe.WHISPER_RUNS, transcribe.MODEL_LOADS
+    whisper_spy.update(runs=0, processes=0)
     code, out = _render(job)
     assert code == 0, out
-    assert (transcribe.WHISPER_RUNS, transcribe.MODEL_LOADS) == (runs, loads)
+    assert whisper_spy == {"runs": 0, "processes": 0}
     assert (job.parent / "job.captions" / "denkmal.srt").is_file()
 
 
@@ -133,7 +134,7 @@ def test_room_tone_and_silence_give_no_captions(tmp_path):
 _MEASURED_RENDER = """
 import sys
 from click.testing import CliRunner
-from pipeline.cli import render
+from pipeline.apps.cli import render
 result = CliRunner().invoke(render, sys.argv[1:], catch_exceptions=False)
 status = open("/proc/self/status").read()
 peak = int(next(ln for ln in status.splitlines() if ln.startswith("VmHWM:")).split()[1]) // 1024
@@ -154,34 +155,33 @@ def test_render_process_never_holds_whisper(job, tmp_path):
     assert loaded == "False" and int(peak_mb) < 160, done.stdout
 
 
-def test_next_video_transcribed_while_this_one_renders(job, monkeypatch):
+def test_next_video_transcribed_while_this_one_renders(job, monkeypatch, whisper_spy):
     """On more than two cores the next video's Whisper runs beside this one's encode."""
-    from pipeline import run
+    from pipeline.engine import job as run
+    from pipeline.engine import units
     monkeypatch.setattr(run, "overlap_transcription", lambda: True)
     monkeypatch.setenv("PIPELINE_CACHE_DIR", str(job.parent / "cache"))  # both transcribed
     job.write_text(job.read_text() + "videos:\n"
                    "  - {name: one, clips: [{file: denkmal.mov}]}\n"
                    "  - {name: two, clips: [{file: denkmal.mov, start: 1.0}]}\n")
-    events = []
+    spans: dict[tuple[str, str], list[float]] = {}
 
-    def timed(name, fn):
-        def call(*args, **kwargs):
-            events.append((f"{name} begins", args[0] if name == "transcribe" else args[1].name))
+    def timed(kind, fn):
+        def call(unit, ctx):
+            span = spans.setdefault((kind, unit.video), [time.monotonic()])
             try:
-                return fn(*args, **kwargs)
+                return fn(unit, ctx)
             finally:
-                events.append((f"{name} ends", None))
+                span.append(time.monotonic())
         return call
-    monkeypatch.setattr(transcribe, "transcribe", timed("transcribe", transcribe.transcribe))
-    monkeypatch.setattr(run, "_render_video", timed("render", run._render_video))
-    runs = transcribe.WHISPER_RUNS
+    monkeypatch.setattr(run, "transcribe_unit", timed("transcribe", units.transcribe_unit))
+    monkeypatch.setattr(run, "render_unit", timed("render", units.render_unit))
     code, out = _render(job)
     assert code == 0, out
-    assert transcribe.WHISPER_RUNS == runs + 2
-    kinds = [k for k, _ in events]
-    # The second transcription began while the first video was rendering.
-    assert kinds.index("transcribe begins", kinds.index("render begins")) < kinds.index(
-        "render ends"), events
+    assert whisper_spy["runs"] == 2
+    # The second transcription ran while the first video was rendering.
+    (t0, t1), (r0, r1) = spans[("transcribe", "two")], spans[("render", "one")]
+    assert t0 < r1 and r0 < t1, spans
     for name in ("one", "two"):
         cues = parse_srt((job.parent / "job.captions" / f"{name}.srt").read_text(encoding="utf-8"))
         assert cues and "Denkmal" in " ".join(c.text for c in cues)

@@ -7,11 +7,18 @@ import math
 from pathlib import Path
 
 import pytest
-from PIL import Image
-
 from conftest import make_kit, run_cli, write_job
 from media import ffmpeg
-from pipeline.cover import FrameStats, choose, exposure, in_window, parse_scan, score
+from PIL import Image
+
+from pipeline.render.cover import (
+    FrameStats,
+    choose,
+    exposure,
+    in_window,
+    parse_scan,
+    score,
+)
 
 FPS = 30
 SHARP = FrameStats(0, blur=4.7, yavg=123, ylow=41, yhigh=210)   # testsrc2 as measured

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.captions import (AssStyle, Cue, CueRules, Word, break_lines, build_cues,
-                               extend_for_reading, remove_overlaps, split_at_pauses,
-                               split_at_sentences, split_to_fit, to_ass, word_events)
+from pipeline.edit.cues import (
+    CueRules,
+    break_lines,
+    build_cues,
+    extend_for_reading,
+    remove_overlaps,
+    split_at_pauses,
+    split_at_sentences,
+    split_to_fit,
+)
+from pipeline.formats.ass import AssStyle, to_ass, word_events
+from pipeline.model.captions import Cue, Word
 
 RULES = CueRules()
 

@@ -10,10 +10,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import make_kit, run_cli, write_job
 from media import inspect, make_clip
-from pipeline.captions import parse_srt
+
+from pipeline.formats.srt import parse_srt
 
 TARGETS = ("tiktok-small", "reels-small")
 EVIL = 'Tag der <script>alert("x")</script> & offenen Tür'

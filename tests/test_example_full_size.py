@@ -6,10 +6,10 @@ import json
 import shutil
 
 import pytest
-
 from conftest import ROOT, run_cli
 from media import inspect, loudness
-from pipeline.captions import parse_srt
+
+from pipeline.formats.srt import parse_srt
 
 
 @pytest.fixture(scope="module")

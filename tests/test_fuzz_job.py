@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+from conftest import make_kit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import make_kit
 from media import make_clip
-from pipeline.errors import JobError
-from pipeline.spec import Job, load_job
+
+from pipeline.config.job import Job, load_job
+from pipeline.model.errors import JobError
 
 KEYS = ["name", "brand", "footage", "language", "targets", "reframe", "captions",
         "transcription", "videos", "burn_in", "style", "glossary", "model", "clips", "file",

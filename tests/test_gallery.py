@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import re
 
-from pipeline.captions import Cue
-from pipeline.gallery import (Sidecars, de_bytes, de_seconds, header_colours, page, track_url,
-                              warnings)
-from pipeline.manifest import platform
+from pipeline.model.captions import Cue
+from pipeline.publish.manifest import platform
+from pipeline.publish.page import (
+    Sidecars,
+    de_bytes,
+    de_seconds,
+    header_colours,
+    page,
+    track_url,
+    warnings,
+)
 
 
 def _entry(video: str, target: str, *, duration: float = 13.6, size: int = 5_200_000,

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from media import ffmpeg, make_clip
-from pipeline import lut
+
+from pipeline.render import lut
 
 
 @pytest.fixture(scope="module")

@@ -17,14 +17,13 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import make_kit, write_job
 from media import ffmpeg, inspect
 
 # Runs render in a child Python and reports that process's own peak memory (MB). VmHWM, not
 # getrusage's ru_maxrss: a process started from pytest may inherit pytest's peak in ru_maxrss
 # (measured 499 MB for both clips inside the whole suite, which made the check vacuous).
-_WRAPPER = ("import re, sys; from pipeline.cli import main; sys.argv = ['render', *sys.argv[1:]]\n"
+_WRAPPER = ("import re, sys; from pipeline.apps.cli import main; sys.argv = ['render', *sys.argv[1:]]\n"
             "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
             "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)\n"
             "print('PEAK_RSS_MB', int(hwm) // 1024)\n"

@@ -8,16 +8,17 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
 from conftest import make_kit, write_job
 from media import make_clip
-from pipeline import graph
-from pipeline.captions import Cue
-from pipeline.errors import MediaError
-from pipeline.plan import EditPlan, make_plan
-from pipeline.presets import PRESETS
-from pipeline.probe import MediaInfo
-from pipeline.spec import load_job
+
+from pipeline.config.job import load_job
+from pipeline.config.presets import PRESETS
+from pipeline.edit.plan import make_plan
+from pipeline.model.captions import Cue
+from pipeline.model.errors import MediaError
+from pipeline.model.media import MediaInfo
+from pipeline.model.plan import EditPlan
+from pipeline.render import graph
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 

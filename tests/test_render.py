@@ -9,10 +9,18 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import make_kit, run_cli, write_job
-from media import (difference, frame_png, grey_frames, inspect, leftovers, loudness, make_clip,
-                   mean_rgb, saturation)
+from media import (
+    difference,
+    frame_png,
+    grey_frames,
+    inspect,
+    leftovers,
+    loudness,
+    make_clip,
+    mean_rgb,
+    saturation,
+)
 
 FPS = 30
 INTRO, OUTRO = 1.0, 1.0

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import make_kit, run_cli, write_job
 from media import ffmpeg, frame_png, grey_frames, inspect, loudness, make_clip, mean_rgb
 

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, make_kit, run_cli, write_job
 from media import ffmpeg, finals, inspect, leftovers, make_clip
 
@@ -145,7 +144,7 @@ def test_interrupt_leaves_nothing_partial_and_rerun_redoes_only_the_rest(job):
 def _whisper_children(parent: int) -> list[int]:
     out = subprocess.run(["ps", "-ww", "-o", "pid=,args=", "--ppid", str(parent)],
                          capture_output=True, text=True).stdout
-    return [int(line.split()[0]) for line in out.splitlines() if "pipeline.whisper_child" in line]
+    return [int(line.split()[0]) for line in out.splitlines() if "pipeline.analysis.whisper_child" in line]
 
 
 def test_interrupt_while_whisper_runs_stops_it(tmp_path, monkeypatch):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import make_kit, run_cli, write_job
 from media import make_clip
-from pipeline.errors import JobError
-from pipeline.spec import load_job
+
+from pipeline.config.job import load_job
+from pipeline.model.errors import JobError
 
 
 @pytest.fixture

