@@ -170,7 +170,7 @@ def warm_up(ctx: Ctx, inp: Inputs, env: dict) -> Path:
     out = fresh(ctx.work / "out-warm")
     for video in ("sdr", "hlg"):  # not measured: no waiting for quiet, no retries
         _measure_once(ctx.work, f"warm-up-{video}",
-                      render_argv(inp.job, out, ["tiktok-small"], video), env)
+                      render_argv(inp.job, out, ["tiktok-fast"], video), env)
     captions = inp.job.with_suffix(".captions")
     fit_captions = inp.job_fit.with_suffix(".captions")
     fit_captions.mkdir(exist_ok=True)

@@ -53,9 +53,11 @@ def run_cli(*args: str) -> tuple[int, str]:
 
 @pytest.fixture(autouse=True, scope="session")
 def _transcript_cache(tmp_path_factory):
-    """Tests start with an empty transcript cache of their own, never the user's."""
+    """Tests start with an empty transcript cache of their own, never the user's, and know the
+    small test targets."""
     mp = pytest.MonkeyPatch()
     mp.setenv("PIPELINE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    mp.setenv("PIPELINE_PRESETS", str(Path(__file__).parent / "presets.yaml"))  # *-small
     yield
     mp.undo()
 

@@ -14,7 +14,6 @@ import pytest
 from conftest import ROOT, make_kit, run_cli, write_job
 from media import ffmpeg, frame_png, make_clip
 
-from pipeline.analysis import transcribe
 from pipeline.analysis.kernels import this_machine
 from pipeline.formats.srt import parse_srt
 

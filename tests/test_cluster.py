@@ -98,30 +98,68 @@ def _ffmpegs_of(pid: int) -> list[int]:
             if int(pp) == pid and "ffmpeg" in comm]
 
 
-def test_a_worker_killed_mid_render_is_retried_on_another(tmp_path):
-    """kill -9 of the worker that is encoding: its ffmpeg dies with it, Dask runs the unit
-    on the other worker, the job completes and nothing half-written has a final name."""
-    root = tmp_path
+def _long_job(root: Path) -> Path:
+    """One 12 s clip at full size: long enough to be caught mid-encode."""
     make_kit(root / "brand" / "test")
     (root / "footage").mkdir()
     make_clip(root / "footage" / "long.mov", size="640x360", seconds=12.0)
     (root / "job.captions").mkdir()
     (root / "job.captions" / "long.srt").write_text(
         "1\n00:00:00,200 --> 00:00:01,500\nEin langer Clip\n\n", encoding="utf-8")
-    job = write_job(root, "name: lang\nbrand: brand/test\nfootage: footage\n"
-                          "targets: [tiktok]\n")
+    return write_job(root, "name: lang\nbrand: brand/test\nfootage: footage\n"
+                           "targets: [tiktok]\n")
+
+
+def _start_render(job: Path, out: Path, address: str) -> subprocess.Popen:
+    # Ctrl-C handled as in a terminal (a background test run would ignore SIGINT).
+    code = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            "from pipeline.apps.cli import main; sys.argv[0] = 'render'; main()")
+    return subprocess.Popen([sys.executable, "-c", code, str(job), "--output", str(out),
+                             "--cluster", address], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def _encoding(pids: list[int]) -> list[tuple[int, int]]:
+    deadline = time.monotonic() + 60
+    busy: list[tuple[int, int]] = []
+    while not busy and time.monotonic() < deadline:
+        busy = [(pid, f) for pid in pids for f in _ffmpegs_of(pid)]
+        time.sleep(0.2)
+    assert busy, "no worker started an ffmpeg"
+    return busy
+
+
+def test_ctrl_c_cancels_the_jobs_units_on_the_cluster(tmp_path):
+    job = _long_job(tmp_path)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=":0") as c:
         pids = list(_worker_pids(c).values())
-        proc = subprocess.Popen([sys.executable, "-m", "pipeline", str(job), "--output",
-                                 str(root / "out"), "--cluster", c.scheduler_address],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        deadline = time.monotonic() + 60
-        busy = []
-        while not busy and time.monotonic() < deadline:
-            busy = [(pid, f) for pid in pids for f in _ffmpegs_of(pid)]
+        proc = _start_render(job, tmp_path / "out", c.scheduler_address)
+        busy = _encoding(pids)
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+        assert proc.returncode == 130 and "stopped" in out, out
+        deadline = time.monotonic() + 10  # a unit asks at most once a second
+        while any(running(f) for _, f in busy) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert busy, "no worker started an ffmpeg"
+        assert not any(running(f) for _, f in busy), "the cluster went on encoding"
+        assert all(running(pid) for pid in pids)  # the workers themselves carry on
+        folder = tmp_path / "out" / "lang"
+        while leftovers(folder) and time.monotonic() < deadline:
+            time.sleep(0.2)  # the unit removes its work folder as its ffmpeg ends
+        assert not list(folder.glob("*.mp4")) and leftovers(folder) == []
+
+
+def test_a_worker_killed_mid_render_is_retried_on_another(tmp_path):
+    """kill -9 of the worker that is encoding: its ffmpeg dies with it, Dask runs the unit
+    on the other worker, the job completes and nothing half-written has a final name."""
+    root = tmp_path
+    job = _long_job(root)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=":0") as c:
+        pids = list(_worker_pids(c).values())
+        proc = _start_render(job, root / "out", c.scheduler_address)
+        busy = _encoding(pids)
         victim, its_ffmpeg = busy[0]
         os.kill(victim, signal.SIGKILL)
         time.sleep(1.0)

@@ -12,7 +12,7 @@ from conftest import make_kit, write_job
 from media import make_clip
 
 from pipeline.config.job import load_job
-from pipeline.config.presets import PRESETS
+from pipeline.config.presets import get_preset
 from pipeline.edit.plan import make_plan
 from pipeline.model.captions import Cue
 from pipeline.model.errors import MediaError
@@ -57,7 +57,7 @@ def _infos(job, **land):
 def test_plan_segments_frames_and_cue_offsets(job):
     # Timed from the first clip frame: "zwei" is spoken 0.0-1.0 s into the second clip.
     cues = [Cue(0.5, 1.5, "eins"), Cue(2.0, 3.0, "zwei")]
-    plan = make_plan(job, job.videos[0], _infos(job), cues, PRESETS["tiktok"])
+    plan = make_plan(job, job.videos[0], _infos(job), cues, get_preset("tiktok"))
     kinds = [(s.kind, s.frames, s.reframe) for s in plan.segments]
     # intro card 1 s, portrait clip trimmed to 2 s (fills: crop), landscape 4 s (blur), outro.
     assert kinds == [("card", 30, "crop"), ("media", 60, "crop"), ("media", 120, "blur"),
@@ -69,7 +69,7 @@ def test_plan_segments_frames_and_cue_offsets(job):
 
 def test_logo_and_lower_third_inside_safe_zone(job):
     for name in ("tiktok", "reels"):
-        preset = PRESETS[name]
+        preset = get_preset(name)
         plan = make_plan(job, job.videos[0], _infos(job), [], preset)
         s = preset.safe
         assert plan.logo.x == f"main_w-overlay_w-{s.right}" and plan.logo.y == str(s.top)
@@ -88,11 +88,11 @@ def test_trim_beyond_clip_is_a_media_error(job):
     port = job.videos[0].clips[0].path
     infos[str(port)] = _info(port, 1080, 1920, seconds=2.0)
     with pytest.raises(MediaError, match="end 3 s lies beyond the clip's end"):
-        make_plan(job, job.videos[0], infos, [], PRESETS["reels"])
+        make_plan(job, job.videos[0], infos, [], get_preset("reels"))
 
 
 def test_plan_json_round_trip(job):
-    plan = make_plan(job, job.videos[0], _infos(job), [Cue(1.5, 2.0, "x")], PRESETS["reels"])
+    plan = make_plan(job, job.videos[0], _infos(job), [Cue(1.5, 2.0, "x")], get_preset("reels"))
     again = EditPlan.from_json(json.loads(json.dumps(plan.to_json())))
     assert again == plan
 

@@ -9,6 +9,7 @@ from conftest import make_kit, run_cli, write_job
 from media import make_clip
 
 from pipeline.config.job import load_job
+from pipeline.config.presets import _load, get_preset
 from pipeline.model.errors import JobError
 
 
@@ -77,6 +78,24 @@ def test_wrong_type(tmp_path, footage):
 def test_unknown_target_lists_known(tmp_path, footage):
     msg = _error(_job(tmp_path, "targets: [tiktok, youtube]\n"))
     assert "unknown target 'youtube'" in msg and "tiktok" in msg and "reels" in msg
+
+
+def test_the_tests_small_targets_exist_only_where_a_presets_file_adds_them(
+        tmp_path, footage, monkeypatch):
+    monkeypatch.delenv("PIPELINE_PRESETS")
+    msg = _error(_job(tmp_path, "targets: [tiktok-small]\n"))
+    assert msg.endswith("known targets: tiktok, reels, tiktok-fast, reels-fast"), msg
+    extra = tmp_path / "presets.yaml"
+    extra.write_text("site: {like: reels, width: 720}\n", encoding="utf-8")
+    monkeypatch.setenv("PIPELINE_PRESETS", str(extra))
+    preset = get_preset("site")
+    assert (preset.width, preset.height, preset.base) == (720, 1280, "reels")
+    assert preset.safe.bottom == round(get_preset("reels").safe.bottom * 720 / 1080)
+    extra.write_text("site: {like: youtube, width: 720}\n", encoding="utf-8")
+    monkeypatch.setenv("PIPELINE_PRESETS", str(tmp_path / "presets.yaml"))
+    _load.cache_clear()
+    with pytest.raises(JobError, match="like 'youtube' is not a built-in target"):
+        get_preset("site")
 
 
 def test_missing_clip_file(tmp_path, footage):

@@ -33,8 +33,6 @@ REFERENCE = (DATA / "speech_de.txt").read_text(encoding="utf-8")
 GLOSSARY = ("Landesamt für Denkmalpflege", "Tag des offenen Denkmals")
 
 
-
-
 def text_of(t: T.Transcript) -> str:
     return " ".join(w.text for w in t.words)
 

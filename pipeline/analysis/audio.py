@@ -9,6 +9,8 @@ import numpy as np
 from ..model.errors import TranscribeError
 
 SAMPLE_RATE = 16_000       # what Whisper's feature extractor expects
+
+
 def decode_audio(media: Path, start: float = 0.0, end: float | None = None) -> np.ndarray:
     """[start, end) of the first audio track as 16 kHz mono float32. Seeks, where
     faster_whisper.decode_audio would decode (and hold) the whole clip."""

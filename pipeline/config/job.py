@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from ..config.brand import BrandKit, CaptionStyle, load_brand
-from ..config.presets import PRESETS
+from ..config.presets import all_presets
 from ..config.yamlio import at as _at
 from ..config.yamlio import load_model, read_yaml
 from ..model.errors import JobError
@@ -103,8 +103,8 @@ class JobFile(_Strict):
     @classmethod
     def _known_targets(cls, targets: list[str]) -> list[str]:
         for t in targets:
-            if t not in PRESETS:
-                raise ValueError(f"unknown target '{t}'; known targets: {', '.join(PRESETS)}")
+            if t not in all_presets():
+                raise ValueError(f"unknown target '{t}'; known targets: {', '.join(all_presets())}")
         return list(dict.fromkeys(targets))
 
 

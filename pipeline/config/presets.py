@@ -6,7 +6,15 @@ the video. Captions, logo and lower thirds must stay inside them to be readable.
 
 from __future__ import annotations
 
+import functools
+import os
 from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..model.errors import JobError
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,7 @@ class Preset:
     max_seconds: float | None = None
     max_bytes: int | None = None   # the platform's upload limit for one file
     label: str = ""                # the platform's name as the gallery page shows it
+    base: str | None = None        # the built-in target a scaled copy was made from
 
     @property
     def scale(self) -> float:
@@ -68,31 +77,60 @@ TIKTOK = Preset(
 )
 
 
-def _small(base: Preset, width: int, suffix: str = "small") -> Preset:
-    """A scaled copy of a target, for tests and previews: same layout, fewer pixels."""
+def scaled(base: Preset, width: int, name: str, label: str) -> Preset:
+    """A scaled copy of a target: the same layout in fewer pixels, x264 `veryfast`."""
     f = width / base.width
     s = base.safe
     height = round(base.height * f / 2) * 2
     return Preset(
-        name=f"{base.name}-{suffix}", width=width, height=height, x264_preset="veryfast",
-        max_seconds=base.max_seconds, max_bytes=base.max_bytes,
-        label=f"{base.label} ({'Vorschau' if suffix == 'fast' else 'klein'})",
+        name=name, width=width, height=height, x264_preset="veryfast",
+        max_seconds=base.max_seconds, max_bytes=base.max_bytes, label=label, base=base.name,
         safe=SafeZone(*(round(v * f) for v in (s.top, s.bottom, s.left, s.right))),
     )
 
 
-PRESETS: dict[str, Preset] = {
-    p.name: p for p in (TIKTOK, REELS, _small(TIKTOK, 216), _small(REELS, 216),
-                        _small(TIKTOK, 540, "fast"), _small(REELS, 540, "fast"))
-}
+BUILT_IN: dict[str, Preset] = {p.name: p for p in (
+    TIKTOK, REELS, scaled(TIKTOK, 540, "tiktok-fast", "TikTok (Vorschau)"),
+    scaled(REELS, 540, "reels-fast", "Instagram Reels (Vorschau)"))}
+
+
+class _Scaled(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    like: str
+    width: int = Field(ge=64, le=1080, multiple_of=2)
+
+
+def all_presets() -> dict[str, Preset]:
+    """The built-in targets, and the scaled ones a YAML file named by PIPELINE_PRESETS adds
+    (`name: {like: tiktok, width: 216}`: the tests' small targets, a website's own size)."""
+    extra = os.environ.get("PIPELINE_PRESETS")
+    return {**BUILT_IN, **(_load(Path(extra)) if extra else {})}
+
+
+@functools.cache
+def _load(path: Path) -> dict[str, Preset]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        specs = {str(k): _Scaled.model_validate(v) for k, v in data.items()}
+    except (OSError, yaml.YAMLError, ValidationError, AttributeError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+        raise JobError(path, f"PIPELINE_PRESETS: cannot read the presets file ({reason})") \
+            from None
+    for name, spec in specs.items():
+        if spec.like not in BUILT_IN:
+            raise JobError(path, f"{name}: like '{spec.like}' is not a built-in target "
+                                 f"({', '.join(BUILT_IN)})")
+    return {name: scaled(BUILT_IN[spec.like], spec.width, name,
+                         f"{BUILT_IN[spec.like].label} ({spec.width} px)")
+            for name, spec in specs.items()}
 
 
 def fast(name: str) -> str:
     """The quick-look variant of a target (`--fast`): 540x960, x264 veryfast."""
-    base = name.removesuffix("-small").removesuffix("-fast")
-    return f"{base}-fast" if f"{base}-fast" in PRESETS else name
+    base = all_presets()[name].base or name
+    return f"{base}-fast" if f"{base}-fast" in BUILT_IN else name
 
 
 def get_preset(name: str) -> Preset:
     """Look up a target by name; callers validate names first, so KeyError is a bug."""
-    return PRESETS[name]
+    return all_presets()[name]

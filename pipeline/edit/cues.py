@@ -41,7 +41,6 @@ _CLAUSE_END = re.compile(r"[,;:–—]$|[.!?…][\"»«“”')]*$")
 Group = list[Word]
 
 
-
 def split_at_sentences(groups: list[Group], rules: CueRules) -> list[Group]:
     """A new cue after every sentence end."""
     out: list[Group] = []

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..model.errors import JobError
+from ..model.errors import JobError, PipelineError
 
 # How often a unit on the cluster asks the scheduler whether the job was cancelled.
 CANCEL_POLL_SECONDS = 1.0
@@ -36,6 +36,7 @@ class Executor(Protocol):
     def first_done(self, futures: list[Any]) -> Any: ...
     def result(self, future: Any) -> Any: ...
     def cancel(self) -> None: ...
+    def close(self) -> None: ...
 
 
 # --- in this process ------------------------------------------------------------------------
@@ -88,7 +89,7 @@ class LocalExecutor:
 
     def close(self) -> None:
         for pool in {self._render, self._transcribe}:
-            pool.shutdown(wait=True)
+            pool.shutdown(wait=True)  # again after a first close: returns at once
 
 
 # --- on a Dask cluster ------------------------------------------------------------------------
@@ -155,16 +156,24 @@ class DaskExecutor:
         return next(f for f in futures if f.done())
 
     def result(self, future: Any) -> Any:
-        return future.result()
+        from distributed import KilledWorker
+        try:
+            return future.result()
+        except KilledWorker:
+            raise PipelineError(None, f"{future.key}: every worker that ran it died; check "
+                                      "the workers' memory and disk, then render again") from None
 
     def cancel(self) -> None:
+        if self._client.status != "running":
+            return
         from distributed import Event
         Event(self._ctx.cancel_event, client=self._client).set()
         self._client.cancel(self._futures)
 
     def close(self) -> None:
-        self._client.unsubscribe_topic(self._ctx.topic)
-        self._client.close()
+        if self._client.status == "running":
+            self._client.unsubscribe_topic(self._ctx.topic)
+            self._client.close()
 
 
 def _forward(events: Events, event: Any) -> None:

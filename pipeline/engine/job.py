@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .. import __version__
-from ..analysis.kernels import this_machine
 from ..analysis.models import resolve_model
 from ..analysis.probe import probe
 from ..config import presets
 from ..config.job import Job, Video, load_job
-from ..config.presets import PRESETS, get_preset
+from ..config.presets import all_presets, get_preset
 from ..edit.cues import CueRules, build_cues, readability
 from ..edit.plan import clip_range, frames_for, make_plan
 from ..formats.srt import to_srt, to_vtt
@@ -139,8 +138,16 @@ def run_job(path: Path, options: Options = Options(), reporter: Reporter = Quiet
                 job_lock(folder, lambda: reporter.warn(
                     f"waiting: another render of '{job.name}' is writing to {folder}")):
             clean_leftovers(folder)
-            _Run(job, targets, folder, options, reporter, events, executor, result).go(
-                videos, kit_infos)
+            try:
+                _Run(job, targets, folder, options, reporter, events, executor, result).go(
+                    videos, kit_infos)
+            except BaseException:
+                # While the lock is held: stop the units, wait for them, and remove what
+                # finished ones left unpublished (a result that arrived with the Ctrl-C).
+                executor.cancel()
+                executor.close()
+                clean_leftovers(folder)
+                raise
             write_manifest(folder, _manifest(job, result))
     except OSError as exc:
         raise PipelineError(exc.filename or folder, _os_reason(exc)) from None
@@ -178,14 +185,15 @@ class _Run:
 
     def go(self, videos: tuple[Video, ...], kit_infos: dict[str, MediaInfo]) -> None:
         for video in videos:
-            self._guarded(video.name, self._start, video, kit_infos)
+            self._guarded(self._start, video, kit_infos)
         while self.pending:
             future = self.executor.first_done(list(self.pending))
             kind, v = self.pending.pop(future)
             step = self._transcribed if kind == "transcribe" else self._rendered
-            self._guarded(v.video.name, step, v, future)
+            self._guarded(step, v, future)
 
-    def _guarded(self, name: str, step: Callable[..., None], *args: Any) -> None:
+    def _guarded(self, step: Callable[..., None], *args: Any) -> None:
+        """One video's step: its failure is the video's, the other videos go on."""
         try:
             step(*args)
         except PipelineError as exc:
@@ -213,7 +221,7 @@ class _Run:
         unit = TranscribeUnit(video.name, tuple(
             ClipAudio(c.path, s, s + n) for c, (s, _), n in zip(video.clips, ranges, lengths)
             if infos[str(c.path)].has_audio), self.job.language, self.job.model,
-            tuple(self.job.glossary), this_machine())
+            tuple(self.job.glossary))
         self.pending[self.executor.submit(transcribe_unit, unit, kind="transcribe")] = \
             ("transcribe", v)
 
@@ -312,21 +320,11 @@ def _os_reason(exc: OSError) -> str:
 
 def _targets(job: Job, options: Options) -> tuple[str, ...]:
     for t in options.targets:
-        if t not in PRESETS:
+        if t not in all_presets():
             raise JobError(None, f"unknown target '{t}' given with --target; known targets: "
-                                 f"{', '.join(PRESETS)}")
+                                 f"{', '.join(all_presets())}")
     targets = options.targets or job.targets
     return tuple(dict.fromkeys(presets.fast(t) for t in targets)) if options.fast else targets
-
-
-def _videos(job: Job, options: Options) -> tuple[Video, ...]:
-    if not options.only:
-        return job.videos
-    names = [v.name for v in job.videos]
-    for o in options.only:
-        if o not in names:
-            raise JobError(job.path, f"--only {o}: no such video; the job has: {', '.join(names)}")
-    return tuple(v for v in job.videos if v.name in options.only)
 
 
 def _videos(job: Job, options: Options) -> tuple[Video, ...]:

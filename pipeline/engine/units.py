@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from ..analysis.kernels import Kernels
+from ..analysis.kernels import Kernels, this_machine
 from ..analysis.probe import probe
 from ..analysis.transcribe import Transcript, transcribe, transcripts_dir
 from ..analysis.whisper_child import Children, WhisperChild
@@ -67,8 +67,8 @@ class TranscribeUnit:
     language: str
     model: str
     glossary: tuple[str, ...]
-    kernels: Kernels
-    cache_dir: Path | None = None   # None: the cache of the machine that runs the unit
+    kernels: Kernels | None = None  # None: the pinned path of the machine that runs it
+    cache_dir: Path | None = None   # None: the cache of the machine that runs it
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def transcribe_unit(unit: TranscribeUnit, ctx: Context) -> Transcribed:
             out = tuple(transcribe(c.path, language=unit.language, model=unit.model,
                                    glossary=unit.glossary, start=c.start, end=c.end,
                                    cache_dir=unit.cache_dir or transcripts_dir(),
-                                   kernels=unit.kernels,
+                                   kernels=unit.kernels or this_machine(),
                                    whisper=whisper) for c in unit.clips)
     finally:
         done.set()

@@ -25,19 +25,27 @@ class AssStyle:
     margin_v: int        # distance of the last line's baseline area from the bottom
     highlight: str = "#FFCC00"
     words: bool = False  # `word` style: 1-3 words at a time, the spoken one highlighted
+
+
 def _ass_colour(hex_rgb: str, alpha: int = 0) -> str:
     r, g, b = hex_rgb[1:3], hex_rgb[3:5], hex_rgb[5:7]
     return f"&H{alpha:02X}{b}{g}{r}".upper()
+
+
 def _ass_time(t: float) -> str:
     cs = max(0, round(t * 100))
     h, cs = divmod(cs, 360_000)
     m, cs = divmod(cs, 6000)
     s, cs = divmod(cs, 100)
     return f"{h}:{m:02d}:{s:02d}.{cs:02d}"
+
+
 def ass_text(text: str) -> str:
     """Escape what ASS would read as override tags or line breaks."""
     text = text.replace("\\", "\u29f5").replace("{", "(").replace("}", ")")
     return text.replace("\n", "\\N")
+
+
 def to_ass(cues: list[Cue], style: AssStyle) -> str:
     """An ASS script drawing `cues` bottom-centred inside the margins of `style`."""
     # BorderStyle 3 draws an opaque box behind each line; 1 draws an outline and shadow.
@@ -63,7 +71,11 @@ def to_ass(cues: list[Cue], style: AssStyle) -> str:
         "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
         + events
     )
+
+
 WORDS_PER_CHUNK = 3
+
+
 def _chunks(cue: Cue, max_chars: int) -> list[tuple[Word, ...]]:
     out: list[tuple[Word, ...]] = []
     for w in cue.words:
@@ -73,6 +85,8 @@ def _chunks(cue: Cue, max_chars: int) -> list[tuple[Word, ...]]:
         else:
             out.append((w,))
     return out
+
+
 def word_events(cues: list[Cue], style: AssStyle, max_chars: int = 30) -> list[tuple[float, float, str]]:
     """(start, end, ASS text) per spoken word: its chunk of 1-3 words with that word in the
     highlight colour. A cue without word timings is shown whole."""

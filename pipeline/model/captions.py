@@ -11,6 +11,8 @@ class Word:
     end: float
     text: str           # as spoken, with its punctuation: "Musterstadt."
     probability: float = 1.0
+
+
 @dataclass(frozen=True)
 class Cue:
     start: float     # seconds

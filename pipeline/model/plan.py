@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from ..model.captions import Cue, Word
 
 PLAN_VERSION = 1
+
+
 @dataclass(frozen=True)
 class Asset:
     """A file drawn into the work folder before rendering, under a fixed safe name."""
@@ -14,6 +16,8 @@ class Asset:
     name: str
     kind: str           # "card" | "logo" | "lower_third" | "ass" | "font"
     params: dict = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Overlay:
     asset: str
@@ -21,6 +25,8 @@ class Overlay:
     y: str
     start: float | None = None   # seconds in the segment or output it is applied to
     end: float | None = None
+
+
 @dataclass(frozen=True)
 class Segment:
     kind: str           # "card" (still image) or "media" (clip or kit video file)
@@ -32,6 +38,8 @@ class Segment:
     reframe: str        # "blur" | "crop" | "fit"
     fade: float = 0.0
     overlays: tuple[Overlay, ...] = ()
+
+
 @dataclass(frozen=True)
 class EditPlan:
     version: int

@@ -21,7 +21,7 @@ from pathlib import Path
 from ..analysis.probe import probe
 from ..config.brand import BrandKit
 from ..config.job import Job
-from ..config.presets import PRESETS
+from ..config.presets import all_presets
 from ..model.errors import PipelineError
 from ..model.outputs import Output
 from ..system.files import sha256
@@ -80,7 +80,7 @@ def output_entry(o: Output, job: Job, report: dict, hashes: dict, tools: dict) -
 
 def platform(target: str) -> dict:
     """The target's platform name and upload limits, so the page needs no preset table."""
-    p = PRESETS.get(target)
+    p = all_presets().get(target)
     if p is None:
         return {"name": target, "max_seconds": None, "max_bytes": None}
     return {"name": p.label or p.name, "max_seconds": p.max_seconds, "max_bytes": p.max_bytes}
@@ -145,7 +145,7 @@ def _order(entry: dict, job: Job) -> tuple:
     """The job's video order, then videos no longer in the job; targets as presets list them."""
     names = [v.name for v in job.videos]
     video = entry.get("video", "")
-    targets = list(PRESETS)
+    targets = list(all_presets())
     target = entry.get("target", "")
     return (names.index(video) if video in names else len(names), video,
             targets.index(target) if target in targets else len(targets), target)

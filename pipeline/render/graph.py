@@ -143,6 +143,7 @@ def _input(seg: Segment, at: str, fps: int, shared: _Shared, audio: bool):
         # A few frames of slack past the end; _exact_frames cuts to the exact length.
         key, path = ("in", seg.source, seg.start, seg.frames), seg.source
         opts = {"ss": f"{seg.start:.3f}", "t": f"{seg.frames / fps + 3 / fps:.3f}"}
+
     def make():
         inp = ffmpeg.input("file:" + path, **opts)
         return inp.audio if audio else inp.video

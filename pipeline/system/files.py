@@ -18,6 +18,8 @@ def sha256(path: Path) -> str:
 def cache_root() -> Path:
     """The pipeline's cache folder: models, LUTs (and transcripts unless PIPELINE_CACHE_DIR)."""
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pipeline"
+
+
 def derived_dir(kind: str) -> Path:
     """Where what was computed from footage (transcripts, loudness) is cached;
     PIPELINE_CACHE_DIR moves it (tests, shared PCs)."""
