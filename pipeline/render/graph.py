@@ -58,10 +58,8 @@ def _reframe(v, mode: str, w: int, h: int, fill: str, fps: int):
     # look for a fraction of the work, and the split carries small frames, not camera ones.
     # A new fill is let through only when it differs visibly from the last one (mpdecimate)
     # and the last is repeated in between, so x264 codes a still background as unchanged
-    # blocks, while on a pan or a moving subject the fill moves every frame. A fill refreshed
-    # at a fixed 2 per second was 20 % cheaper on moving footage, but jumped by 26 levels
-    # (mean over the band) twice a second on a slow pan (benchmarks/README.md; the test is
-    # tests/test_render_modes.py).
+    # blocks, while on a pan or a moving subject the fill moves every frame (a fixed refresh
+    # rate jumped on pans: CHANGELOG.md; tests/test_render_modes.py).
     # FILL_HOLD bounds how long a fill is held: while it is, the overlay queues the fitted
     # pictures waiting for the next one.
     fitted = _to_709(v, w, h, force_original_aspect_ratio="decrease", force_divisible_by=2)
