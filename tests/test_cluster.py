@@ -25,10 +25,15 @@ from media import leftovers, make_clip
 TARGETS = ("tiktok-small", "reels-small")
 
 
+def local_cluster() -> LocalCluster:
+    """Two worker processes of one thread each, on loopback."""
+    return LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                        dashboard_address=":0")
+
+
 @pytest.fixture(scope="module")
 def cluster():
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=":0") as c:
+    with local_cluster() as c:
         yield c
 
 
@@ -131,8 +136,7 @@ def _encoding(pids: list[int]) -> list[tuple[int, int]]:
 
 def test_ctrl_c_cancels_the_jobs_units_on_the_cluster(tmp_path):
     job = _long_job(tmp_path)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=":0") as c:
+    with local_cluster() as c:
         pids = list(_worker_pids(c).values())
         proc = _start_render(job, tmp_path / "out", c.scheduler_address)
         busy = _encoding(pids)
@@ -155,8 +159,7 @@ def test_a_worker_killed_mid_render_is_retried_on_another(tmp_path):
     on the other worker, the job completes and nothing half-written has a final name."""
     root = tmp_path
     job = _long_job(root)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=":0") as c:
+    with local_cluster() as c:
         pids = list(_worker_pids(c).values())
         proc = _start_render(job, root / "out", c.scheduler_address)
         busy = _encoding(pids)
