@@ -41,9 +41,9 @@ from pipeline.analysis.probe import probe  # noqa: E402
 from pipeline.config.job import Job, load_job  # noqa: E402
 from pipeline.config.presets import get_preset  # noqa: E402
 from pipeline.edit.plan import make_plan  # noqa: E402
-from pipeline.engine.job import draw_assets  # noqa: E402
 from pipeline.formats.srt import parse_srt  # noqa: E402
 from pipeline.model.plan import EditPlan  # noqa: E402
+from pipeline.render.assets import draw_assets  # noqa: E402
 
 
 def plan_for(job: Job, video_name: str, target: str) -> EditPlan:

@@ -36,9 +36,11 @@ from pipeline.analysis.probe import probe
 from pipeline.config.job import load_job
 from pipeline.config.presets import get_preset
 from pipeline.edit.plan import make_plan
-from pipeline.engine import job as run
+from pipeline.engine.units import filter_threads
 from pipeline.model.plan import EditPlan
+from pipeline.publish.caption_file import caption_path, read_caption_file
 from pipeline.render import ffmpeg, graph
+from pipeline.render.assets import draw_assets
 from pipeline.render.cover import CoverStyle, write_cover
 
 _QUIET = [*graph.QUIET, "-y"]
@@ -81,18 +83,19 @@ def plan_for(job_file: Path, video: str, target: str) -> tuple[EditPlan, object]
     job = load_job(job_file, BRANDS)
     v = next(x for x in job.videos if x.name == video)
     infos = {str(c.path): probe(c.path) for c in v.clips}
-    cues, _ = run._video_cues(job, v, infos, get_preset(target).fps, run.Quiet())
+    # The caption file the benchmark's warm-up render wrote (its cut is not checked here).
+    cues = read_caption_file(caption_path(job, v), []).cues
     return make_plan(job, v, infos, cues, get_preset(target)), job
 
 
 def render_argv(plan: EditPlan, work: Path, out: Path) -> tuple[list[str], dict]:
     """Draw the plan's assets into `work` and return render's picture argv (as render runs
     it: filters on one thread on two cores) and its two sound passes."""
-    run.draw_assets(plan.assets, plan.cues, work)
+    draw_assets(plan.assets, plan.cues, work)
     measure = graph.measure_argv(plan)
     done = ffmpeg.run(measure, cwd=work)
     loud = ffmpeg.parse_loudnorm(done.stderr)
-    argv = graph.render_argv([graph.Output(plan, str(out))], run.filter_threads())
+    argv = graph.render_argv([graph.Output(plan, str(out))], filter_threads())
     return argv, {"argv": measure, "sound": graph.audio_argv(plan, loud, "sound.m4a")}
 
 

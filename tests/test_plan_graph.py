@@ -72,12 +72,13 @@ def test_logo_and_lower_third_inside_safe_zone(job):
         preset = get_preset(name)
         plan = make_plan(job, job.videos[0], _infos(job), [], preset)
         s = preset.safe
-        assert plan.logo.x == f"main_w-overlay_w-{s.right}" and plan.logo.y == str(s.top)
+        assert (plan.logo.corner, plan.logo.dx, plan.logo.dy) == ("top-right", s.right, s.top)
+        assert graph.overlay_position(plan.logo) == (f"main_w-overlay_w-{s.right}", str(s.top))
         # Shown over the clips only, not over the intro and outro cards.
         assert (plan.logo.start, plan.logo.end) == (1.0, 7.0)
         (lt,) = plan.segments[1].overlays
-        assert lt.x == str(s.left)
-        lift = int(lt.y.rsplit("-", 1)[1])
+        assert (lt.corner, lt.dx) == ("bottom-left", s.left)
+        lift = lt.dy
         assert lift > s.bottom  # above the bottom UI and above the caption block
         logo = next(a for a in plan.assets if a.kind == "logo")
         assert logo.params["width"] <= preset.width - s.left - s.right
@@ -125,7 +126,7 @@ def test_render_argv_snapshot():
 
 def test_two_targets_decode_each_clip_once():
     plan = EditPlan.from_json(_fixed_plan())
-    reels = replace(plan, target="reels", logo=replace(plan.logo, y="300"))
+    reels = replace(plan, target="reels", logo=replace(plan.logo, dy=300))
     outs = [graph.Output(plan, "/out/v.tiktok.mp4", "t0"),
             graph.Output(reels, "/out/v.reels.mp4", "t1")]
     argv = graph.render_argv(outs, filter_threads=1)

@@ -148,9 +148,8 @@ def _logo(kit: BrandKit, preset: Preset, start: float, end: float,
     assets.append(Asset("logo.png", "logo", {"src": str(kit.logo), "width": width,
                                              "opacity": spec.opacity}))
     vertical, horizontal = spec.position.split("-")
-    x = str(s.left) if horizontal == "left" else f"main_w-overlay_w-{s.right}"
-    y = str(s.top) if vertical == "top" else f"main_h-overlay_h-{s.bottom}"
-    return Overlay("logo.png", x, y, start, end)
+    return Overlay("logo.png", spec.position, s.left if horizontal == "left" else s.right,
+                   s.top if vertical == "top" else s.bottom, start, end)
 
 
 def caption_block_height(kit: BrandKit, preset: Preset) -> int:
@@ -173,7 +172,7 @@ def _lower_third(clip: Clip, index: int, kit: BrandKit, preset: Preset, frames: 
         "background": c.primary, "accent": c.accent, "text_color": c.text}))
     lift = s.bottom + caption_block_height(kit, preset) + round(0.02 * preset.height)
     end = min(LOWER_THIRD_DELAY + lt.seconds, frames / preset.fps)
-    return (Overlay(name, str(s.left), f"main_h-overlay_h-{lift}", LOWER_THIRD_DELAY, end),)
+    return (Overlay(name, "bottom-left", s.left, lift, LOWER_THIRD_DELAY, end),)
 
 
 def _ass_style(job: Job, preset: Preset) -> AssStyle:

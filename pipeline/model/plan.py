@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Literal
 
 from ..model.captions import Cue, Word
 
-PLAN_VERSION = 1
+PLAN_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -20,9 +21,11 @@ class Asset:
 
 @dataclass(frozen=True)
 class Overlay:
+    """A drawn asset placed `dx`, `dy` pixels in from a corner of the frame."""
     asset: str
-    x: str              # ffmpeg overlay expressions (main_w, overlay_w, ...)
-    y: str
+    corner: Literal["top-left", "top-right", "bottom-left", "bottom-right"]
+    dx: int
+    dy: int
     start: float | None = None   # seconds in the segment or output it is applied to
     end: float | None = None
 

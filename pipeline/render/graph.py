@@ -79,8 +79,16 @@ def _overlay_input(o: Overlay, at: str):
     return _to_709(ffmpeg.input("file:" + _in(at, o.asset)).video).filter("format", "yuva420p")
 
 
+def overlay_position(o: Overlay) -> tuple[str, str]:
+    """ffmpeg overlay's x and y expressions for a placement from a corner."""
+    vertical, horizontal = o.corner.split("-")
+    return (str(o.dx) if horizontal == "left" else f"main_w-overlay_w-{o.dx}",
+            str(o.dy) if vertical == "top" else f"main_h-overlay_h-{o.dy}")
+
+
 def _apply_overlay(v, o: Overlay, at: str):
-    kw = {"x": o.x, "y": o.y}
+    x, y = overlay_position(o)
+    kw = {"x": x, "y": y}
     if o.start is not None:
         kw["enable"] = f"between(t,{o.start:.3f},{o.end:.3f})"
     return ffmpeg.overlay(v, _overlay_input(o, at), **kw)
