@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -19,7 +18,7 @@ from typing import Any
 from ..analysis.kernels import Kernels, this_machine
 from ..model.captions import Word
 from ..model.errors import TranscribeError
-from ..system.files import derived_dir
+from ..system.files import derived_dir, write_cache
 from .audio import decode_audio
 from .models import model_identity, resolve_model
 from .whisper import (
@@ -112,10 +111,7 @@ def transcribe(media: Path, *, language: str = "de", model: str = "base",
                 raise
             raise TranscribeError(media, exc.reason) from None  # Whisper's process: name the clip
         result = Transcript(words, heard, probability, model, options)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(result.to_json(), ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
+    write_cache(path, json.dumps(result.to_json(), ensure_ascii=False))
     return result
 
 

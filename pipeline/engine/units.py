@@ -149,9 +149,7 @@ def render_unit(unit: RenderUnit, ctx: Context) -> RenderResult:
             for i in range(0, len(group), MAX_TOGETHER):
                 done += _render_together(group[i:i + MAX_TOGETHER], unit, ctx)
     except BaseException:
-        for r in done:  # nothing half-published: a failed unit leaves no parts behind
-            r.video_part.unlink(missing_ok=True)
-            r.cover_part.unlink(missing_ok=True)
+        _remove(done)  # nothing half-published: a failed unit leaves no parts behind
         raise
     by_target = {r.target: r for r in done}
     return RenderResult(unit.video, tuple(by_target[p.target] for p in unit.plans),
@@ -259,7 +257,12 @@ def failing_file(plan: EditPlan) -> str:
 
 
 def remove_parts(result: RenderResult) -> None:
-    for r in result.outputs:
+    """What of a result was not published (renamed) is deleted."""
+    _remove(result.outputs)
+
+
+def _remove(rendered: Sequence[Rendered]) -> None:
+    for r in rendered:
         r.video_part.unlink(missing_ok=True)
         r.cover_part.unlink(missing_ok=True)
 
