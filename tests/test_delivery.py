@@ -140,7 +140,8 @@ def test_entries_of_an_older_manifest_are_kept_and_completed(delivered, tmp_path
     code, out = run_cli(_job(root), "--output", root / "out", "--only", "b")
     assert code == 0, out
     a = _manifest(root)["outputs"][0]
-    assert a["file"] == "a.tiktok-small.mp4" and a["cover"] == {"file": "a.tiktok-small.jpg"}
+    assert a["file"] == "a.tiktok-small.mp4" and a["cover"]["file"] == "a.tiktok-small.jpg"
+    assert a["settings"]["crf"] == m["outputs"][0]["settings"]["crf"]  # kept as it was
     assert a["captions"] == {"srt": "a.srt", "vtt": "a.vtt"} and a["platform"]["name"]
     assert 'href="a.tiktok-small.jpg"' in (folder / "index.html").read_text(encoding="utf-8")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from pipeline.model.captions import Cue
+from pipeline.model.manifest import Manifest, OutputEntry, Platform
 from pipeline.publish.manifest import platform
 from pipeline.publish.page import (
     Sidecars,
@@ -18,21 +19,25 @@ from pipeline.publish.page import (
 
 
 def _entry(video: str, target: str, *, duration: float = 13.6, size: int = 5_200_000,
-           title: str = "Willkommen in Musterstadt") -> dict:
-    return {
+           title: str = "Willkommen in Musterstadt", captions: str = "burned in") -> OutputEntry:
+    settings = {"size": "1080x1920", "fps": 30, "x264_preset": "medium", "crf": 20,
+                "audio_bitrate": "192k", "sample_rate": 48000, "loudness_target": {},
+                "loudness_measured_input": {}, "captions": captions, "plan_version": 3}
+    return OutputEntry.model_validate({
         "video": video, "title": title, "target": target, "platform": platform(target),
         "file": f"{video}.{target}.mp4", "sha256": "0" * 64, "bytes": size,
         "duration": duration, "cover": {"file": f"{video}.{target}.jpg", "time": 5.0},
         "captions": {"srt": f"{video}.srt", "vtt": f"{video}.vtt"},
         "probe": {"width": 1080, "height": 1920, "fps": 30.0, "duration": duration},
-        "settings": {"captions": "burned in"},
-    }
+        "settings": settings,
+    })
 
 
-def _manifest(*entries: dict, **extra) -> dict:
-    return {"job": "example", "brand": "Stadt Musterstadt", "written": "2026-11-27T10:05:00+01:00",
-            "brand_colors": {"primary": "#003366", "accent": "#FFCC00", "text": "#FFFFFF"},
-            "outputs": list(entries), "failures": [], **extra}
+def _manifest(*entries: OutputEntry, **extra) -> Manifest:
+    return Manifest.model_validate({
+        "job": "example", "brand": "Stadt Musterstadt", "written": "2026-11-27T10:05:00+01:00",
+        "brand_colors": {"primary": "#003366", "accent": "#FFCC00", "text": "#FFFFFF"},
+        "outputs": list(entries), "failures": [], **extra})
 
 
 def test_page_lists_every_output_with_relative_links():
@@ -40,9 +45,9 @@ def test_page_lists_every_output_with_relative_links():
                   _entry("denkmal", "reels", title="Ausbildung beim Landesamt"))
     html = page(m, {})
     assert html.startswith("<!DOCTYPE html>") and '<html lang="de">' in html
-    for e in m["outputs"]:
-        assert f'src="{e["file"]}"' in html and f'href="{e["file"]}" download' in html
-        assert f'href="{e["cover"]["file"]}"' in html
+    for e in m.outputs:
+        assert f'src="{e.file}"' in html and f'href="{e.file}" download' in html
+        assert f'href="{e.cover.file}"' in html
     for f in ("willkommen.srt", "willkommen.vtt", "denkmal.srt", "denkmal.vtt"):
         assert f'href="{f}" download' in html
     assert html.count("<video ") == 3
@@ -66,8 +71,7 @@ def test_every_cover_has_alt_text_and_each_video_a_caption_track():
 
 
 def test_track_is_shown_by_default_only_when_captions_are_not_burned_in():
-    e = _entry("a", "tiktok")
-    e["settings"] = {"captions": "none"}
+    e = _entry("a", "tiktok", captions="none")
     assert 'srclang="de" label="Deutsch" default>' in page(_manifest(e), {"a": Sidecars([], VTT)})
 
 
@@ -95,8 +99,7 @@ def test_warning_for_a_file_too_large_and_none_within_limits():
     big = _entry("gross", "tiktok", size=300_000_000)
     assert warnings(big) == ["Zu groß für TikTok: 300,0 MB, erlaubt sind höchstens 287,0 MB."]
     assert warnings(_entry("ok", "tiktok", duration=599.0)) == []
-    unknown = {**_entry("x", "tiktok"), "platform": {"name": "Neu", "max_seconds": None,
-                                                     "max_bytes": None}}
+    unknown = _entry("x", "tiktok").model_copy(update={"platform": Platform(name="Neu")})
     assert warnings(unknown) == []
 
 

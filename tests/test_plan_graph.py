@@ -17,7 +17,7 @@ from pipeline.edit.plan import make_plan
 from pipeline.model.captions import Cue
 from pipeline.model.errors import MediaError
 from pipeline.model.media import MediaInfo
-from pipeline.model.plan import EditPlan
+from pipeline.model.plan import EditPlan, Loudness, LoudnessScan
 from pipeline.render import graph
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -81,7 +81,7 @@ def test_logo_and_lower_third_inside_safe_zone(job):
         lift = lt.dy
         assert lift > s.bottom  # above the bottom UI and above the caption block
         logo = next(a for a in plan.assets if a.kind == "logo")
-        assert logo.params["width"] <= preset.width - s.left - s.right
+        assert logo.width <= preset.width - s.left - s.right
 
 
 def test_trim_beyond_clip_is_a_media_error(job):
@@ -161,29 +161,29 @@ def test_mux_copies_picture_and_sound_and_drops_tags():
 
 def test_audio_argv_snapshot():
     plan = EditPlan.from_json(_fixed_plan())
-    measured = {"input_i": -23.1, "input_tp": -9.2, "input_lra": 5.0, "input_thresh": -33.4,
-                "target_offset": 0.3}
+    measured = LoudnessScan(input_i=-23.1, input_tp=-9.2, input_lra=5.0, input_thresh=-33.4,
+                            target_offset=0.3)
     argv = graph.audio_argv(plan, measured, "audio.m4a")
     _check_snapshot("audio_argv.txt", argv)
     assert argv[-1] == "file:audio.m4a" and "linear=true" in argv[argv.index("-filter_complex") + 1]
     assert not any(a.endswith(".png") for a in argv)  # sound only
 
 
-SPEECH = {"input_i": -24.0, "input_tp": -12.0, "input_lra": 6.0, "input_thresh": -34.0,
-          "target_offset": 0.2}
+SPEECH = LoudnessScan(input_i=-24.0, input_tp=-12.0, input_lra=6.0, input_thresh=-34.0,
+                      target_offset=0.2)
 
 
 def test_linear_gain_is_loudnorms_static_gain_where_it_would_use_it():
-    target = {"i": -14.0, "tp": -1.0, "lra": 11.0}
+    target = Loudness(i=-14.0, tp=-1.0, lra=11.0)
     assert graph.linear_gain(SPEECH, target) == pytest.approx(10.0)
     # +10 dB would take a -8 dBTP peak over -1 dBTP: loudnorm limits dynamically instead
-    assert graph.linear_gain({**SPEECH, "input_tp": -8.0}, target) is None
-    assert graph.linear_gain({**SPEECH, "input_lra": 14.0}, target) is None  # too dynamic
+    assert graph.linear_gain(replace(SPEECH, input_tp=-8.0), target) is None
+    assert graph.linear_gain(replace(SPEECH, input_lra=14.0), target) is None  # too dynamic
 
 
 def test_loudness_pass_two_uses_volume_or_loudnorm():
     plan = EditPlan.from_json(_fixed_plan())
     quiet = graph.audio_argv(plan, SPEECH, "audio.m4a")
-    peaky = graph.audio_argv(plan, {**SPEECH, "input_tp": -2.0}, "audio.m4a")
+    peaky = graph.audio_argv(plan, replace(SPEECH, input_tp=-2.0), "audio.m4a")
     assert "volume=10.00dB" in quiet[quiet.index("-filter_complex") + 1]
     assert "loudnorm=" in peaky[peaky.index("-filter_complex") + 1]

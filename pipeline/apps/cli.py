@@ -17,6 +17,7 @@ from rich.table import Table
 
 from ..engine.job import Options, Result, run_job
 from ..model.errors import FFmpegError, JobError, PipelineError
+from ..model.manifest import CaptionReport
 from ..publish.manifest import read as read_manifest
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_INVALID = 0, 1, 2
@@ -135,34 +136,35 @@ def _summary(console: Console, result: Result) -> None:
     if not result.outputs:
         return  # nothing written: the error lines below say why
     # From the manifest, like the page: every file in the folder, not only this run's.
-    entries = (read_manifest(result.folder) or {}).get("outputs") or [
-        {"video": o.video, "target": o.target, "duration": o.duration, "bytes": o.size,
-         "file": o.path.name} for o in result.outputs]
+    written = read_manifest(result.folder)
+    entries = [(e.video, e.target, e.duration, e.bytes, e.file) for e in written.outputs] \
+        if written else [(o.video, o.target, o.duration, o.size, o.path.name)
+                         for o in result.outputs]
     table = Table(title=f"{result.job.name}: {len(entries)} file(s) in {result.folder}")
     for col in ("video", "target", "duration", "size"):
         table.add_column(col)
     table.add_column("path", overflow="fold")  # the press officer needs all of it
-    for e in entries:
-        table.add_row(e["video"], e["target"], f"{e['duration']:.2f} s",
-                      f"{e['bytes'] / 1e6:.1f} MB", str(result.folder / e["file"]))
+    for video, target, duration, size, file in entries:
+        table.add_row(video, target, f"{duration:.2f} s", f"{size / 1e6:.1f} MB",
+                      str(result.folder / file))
     console.print(table)
     if result.captions:
         console.print(_caption_table(result.captions))
 
 
-def _caption_table(reports: dict[str, dict]) -> Table:
+def _caption_table(reports: dict[str, CaptionReport]) -> Table:
     """What to check before publishing: readability and how sure Whisper was."""
     table = Table(title="Captions (correct them in the caption file, then render again)")
     for col in ("video", "cues", "over limits", "slowest", "language", "confidence"):
         table.add_column(col)
     table.add_column("caption file", overflow="fold")
     for video, r in reports.items():
-        lang = r.get("language") or "?"
-        if r.get("language_probability") is not None:
-            lang += f" ({r['language_probability']:.0%})"
-        conf = f"{r['confidence']:.0%}" if r.get("confidence") is not None else "-"
-        table.add_row(video, str(r["cues"]), str(r["over_limits"]), f"{r['slowest_cps']:.0f} cps",
-                      lang, conf, r.get("caption_file", ""))
+        lang = r.language or "?"
+        if r.language_probability is not None:
+            lang += f" ({r.language_probability:.0%})"
+        conf = f"{r.confidence:.0%}" if r.confidence is not None else "-"
+        table.add_row(video, str(r.cues), str(r.over_limits), f"{r.slowest_cps:.0f} cps",
+                      lang, conf, r.caption_file or "")
     return table
 
 

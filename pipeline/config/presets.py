@@ -15,16 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..model.errors import JobError
-
-
-@dataclass(frozen=True)
-class SafeZone:
-    """Margins in pixels of the target frame that the platform UI may cover."""
-
-    top: int
-    bottom: int
-    left: int
-    right: int
+from ..model.plan import SafeZone
 
 
 @dataclass(frozen=True)

@@ -7,17 +7,30 @@ be explained and compared later. Layout lives here: safe zones, logo corner, low
 from __future__ import annotations
 
 import math
-from dataclasses import asdict
+from typing import Literal
 
 from ..config.brand import BrandKit
 from ..config.job import Clip, Job, Video
 from ..config.presets import Preset
 from ..edit.cues import place
-from ..formats.ass import AssStyle
-from ..model.captions import Cue
+from ..model.captions import AssStyle, Cue
 from ..model.errors import MediaError
 from ..model.media import MediaInfo
-from ..model.plan import PLAN_VERSION, Asset, EditPlan, Overlay, Segment
+from ..model.plan import (
+    PLAN_VERSION,
+    AssAsset,
+    Asset,
+    CardAsset,
+    EditPlan,
+    Encoder,
+    FontAsset,
+    LogoAsset,
+    Loudness,
+    LowerThirdAsset,
+    LutAsset,
+    Overlay,
+    Segment,
+)
 
 CARD_FADE = 0.4          # seconds of fade in and out on generated cards
 ASPECT_TOLERANCE = 0.02  # within 2 % of 9:16 a clip is scaled to fill, never letterboxed
@@ -70,8 +83,9 @@ def make_plan(job: Job, video: Video, infos: dict[str, MediaInfo], body_cues: li
         start, end = clip_range(clip, info)
         frames = frames_for(end - start, preset.fps)
         overlays = _lower_third(clip, i, kit, preset, frames, assets)
-        segments.append(Segment("media", str(clip.path), start, frames, info.has_audio, info.hdr,
-                                _reframe(job.reframe, info, preset), overlays=overlays))
+        segments.append(Segment("clip", "media", str(clip.path), start, frames, info.has_audio,
+                                info.hdr, _reframe(job.reframe, info, preset),
+                                overlays=overlays))
         _need_lut(info, assets)
     clip_end_frame = sum(s.frames for s in segments)
     cues = place(body_cues, 0.0, (clip_end_frame - clip_start_frame) / preset.fps,
@@ -83,18 +97,16 @@ def make_plan(job: Job, video: Video, infos: dict[str, MediaInfo], body_cues: li
     captions = None
     if job.burn_in and cues:
         captions = "captions.ass"
-        assets.append(Asset("font" + kit.caption_font.suffix.lower(), "font",
-                            {"src": str(kit.caption_font)}))
-        assets.append(Asset(captions, "ass", {"style": asdict(_ass_style(job, preset))}))
+        assets.append(FontAsset("font" + kit.caption_font.suffix.lower(), str(kit.caption_font)))
+        assets.append(AssAsset(captions, _ass_style(job, preset)))
     return EditPlan(
         version=PLAN_VERSION, video=video.name, target=preset.name, width=preset.width,
         height=preset.height, fps=preset.fps, fill_color=kit.spec.colors.primary,
         segments=tuple(segments), logo=logo, captions=captions, cues=tuple(cues),
         assets=tuple(assets),
-        encoder={"preset": preset.x264_preset, "crf": preset.crf,
-                 "audio_bitrate": preset.audio_bitrate, "sample_rate": preset.sample_rate},
-        loudness={"i": preset.lufs, "tp": preset.true_peak, "lra": preset.lra},
-        title=video.title,
+        encoder=Encoder(preset.x264_preset, preset.crf, preset.audio_bitrate, preset.sample_rate),
+        loudness=Loudness(preset.lufs, preset.true_peak, preset.lra),
+        safe=preset.safe, caption_block=caption_block_height(kit, preset), title=video.title,
     )
 
 
@@ -110,10 +122,10 @@ def _reframe(mode: str, info: MediaInfo, preset: Preset) -> str:
 def _need_lut(info: MediaInfo, assets: list[Asset]) -> None:
     """An HDR source needs its tone-mapping LUT in the work folder (once per transfer)."""
     if info.hdr and not any(a.name == f"{info.hdr}.cube" for a in assets):
-        assets.append(Asset(f"{info.hdr}.cube", "lut", {"transfer": info.hdr}))
+        assets.append(LutAsset(f"{info.hdr}.cube", info.hdr))
 
 
-def _bumper(kit: BrandKit, which: str, preset: Preset, infos: dict[str, MediaInfo],
+def _bumper(kit: BrandKit, which: Literal["intro", "outro"], preset: Preset, infos: dict[str, MediaInfo],
             assets: list[Asset]) -> Segment | None:
     spec = getattr(kit.spec, which)
     if spec is None:
@@ -122,19 +134,16 @@ def _bumper(kit: BrandKit, which: str, preset: Preset, infos: dict[str, MediaInf
         path = kit.intro_file if which == "intro" else kit.outro_file
         info = infos[str(path)]
         _need_lut(info, assets)
-        return Segment("media", str(path), 0.0, frames_for(info.duration, preset.fps),
+        return Segment(which, "media", str(path), 0.0, frames_for(info.duration, preset.fps),
                        info.has_audio, info.hdr, _reframe("fit", info, preset))
     card = spec.card
     name = f"{which}.png"
-    s = preset.safe
-    assets.append(Asset(name, "card", {
-        "title": card.title, "subtitle": card.subtitle, "size": [preset.width, preset.height],
-        "background": kit.spec.colors.primary, "text_color": kit.spec.colors.text,
-        "accent": kit.spec.colors.accent, "font": str(kit.title_font),
-        "logo": str(kit.logo) if kit.logo else None,
-        "safe": [s.top, s.bottom, s.left, s.right]}))
+    c = kit.spec.colors
+    assets.append(CardAsset(name, card.title, card.subtitle, (preset.width, preset.height),
+                            c.primary, c.text, c.accent, str(kit.title_font),
+                            str(kit.logo) if kit.logo else None, preset.safe))
     frames = frames_for(card.seconds, preset.fps)
-    return Segment("card", name, 0.0, frames, False, None, "crop",
+    return Segment(which, "card", name, 0.0, frames, False, None, "crop",
                    fade=min(CARD_FADE, frames / preset.fps / 4))
 
 
@@ -145,8 +154,7 @@ def _logo(kit: BrandKit, preset: Preset, start: float, end: float,
     spec = kit.spec.logo
     s = preset.safe
     width = max(2, round(spec.width * preset.width))
-    assets.append(Asset("logo.png", "logo", {"src": str(kit.logo), "width": width,
-                                             "opacity": spec.opacity}))
+    assets.append(LogoAsset("logo.png", str(kit.logo), width, spec.opacity))
     vertical, horizontal = spec.position.split("-")
     return Overlay("logo.png", spec.position, s.left if horizontal == "left" else s.right,
                    s.top if vertical == "top" else s.bottom, start, end)
@@ -167,9 +175,8 @@ def _lower_third(clip: Clip, index: int, kit: BrandKit, preset: Preset, frames: 
     name = f"lower_third_{index}.png"
     width = round((preset.width - s.left - s.right) * 0.85)
     c = kit.spec.colors
-    assets.append(Asset(name, "lower_third", {
-        "width": width, "name": lt.name, "role": lt.role, "font": str(kit.title_font),
-        "background": c.primary, "accent": c.accent, "text_color": c.text}))
+    assets.append(LowerThirdAsset(name, width, lt.name, lt.role, str(kit.title_font),
+                                  c.primary, c.accent, c.text))
     lift = s.bottom + caption_block_height(kit, preset) + round(0.02 * preset.height)
     end = min(LOWER_THIRD_DELAY + lt.seconds, frames / preset.fps)
     return (Overlay(name, "bottom-left", s.left, lift, LOWER_THIRD_DELAY, end),)

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from .. import __version__
 from ..analysis.models import resolve_model
 from ..analysis.probe import probe
+from ..analysis.transcribe import Transcript
 from ..config import presets
 from ..config.job import Job, Video, load_job
 from ..config.presets import all_presets, get_preset
@@ -25,6 +26,7 @@ from ..edit.plan import clip_range, frames_for, make_plan
 from ..formats.srt import to_srt, to_vtt
 from ..model.captions import Cue
 from ..model.errors import JobError, MediaError, PipelineError, TranscribeError
+from ..model.manifest import CaptionOrigin, CaptionReport, Manifest
 from ..model.media import MediaInfo
 from ..model.outputs import Output
 from ..model.plan import EditPlan
@@ -75,7 +77,7 @@ class Result:
     folder: Path
     outputs: list[Output] = field(default_factory=list)
     failures: list[PipelineError] = field(default_factory=list)
-    captions: dict[str, dict] = field(default_factory=dict)   # video → readability report
+    captions: dict[str, CaptionReport] = field(default_factory=dict)  # video → its report
 
 
 class Reporter(Protocol):
@@ -217,7 +219,7 @@ class _Run:
             if found.stale:
                 self.reporter.warn(f"warning: {path}: made for other clips or trims than the "
                                    "job has now; check it, or delete it to transcribe again")
-            return self._render(v, found.cues, {**found.origin, "caption_file": str(path)})
+            return self._render(v, found.cues, found.origin, path)
         unit = TranscribeUnit(video.name, tuple(
             ClipAudio(c.path, s, s + n) for c, (s, _), n in zip(video.clips, ranges, lengths)
             if infos[str(c.path)].has_audio), self.job.language, self.job.model,
@@ -244,16 +246,17 @@ class _Run:
         except OSError as exc:  # e.g. the job file sits on a read-only share: render anyway
             self.reporter.warn(f"warning: {path}: cannot save the caption file for correction "
                                f"({exc.strerror}); the captions are burned in as transcribed")
-            return self._render(v, cues, origin)
+            return self._render(v, cues, origin, None)
         # From now on the file is the captions: read it back, so this render and every later
         # one use exactly the same (millisecond-rounded) cues and an unchanged job stays
         # up to date.
-        self._render(v, read_caption_file(path, v.cut).cues,
-                     {**origin, "caption_file": str(path)})
+        self._render(v, read_caption_file(path, v.cut).cues, origin, path)
 
-    def _render(self, v: _Video, cues: list[Cue], origin: dict) -> None:
-        self.result.captions[v.video.name] = {
-            **readability(cues, cue_rules(self.job)).to_json(), **origin}
+    def _render(self, v: _Video, cues: list[Cue], origin: CaptionOrigin,
+                caption_file: Path | None) -> None:
+        self.result.captions[v.video.name] = CaptionReport(
+            **origin.model_dump(), **readability(cues, cue_rules(self.job)).to_json(),
+            caption_file=str(caption_file) if caption_file else None)
         v.plans = [make_plan(self.job, v.video, v.infos, cues, get_preset(t))
                    for t in self.targets]
         fresh: list[EditPlan] = []
@@ -287,7 +290,7 @@ class _Run:
                 self.reporter.finish(f"{plan.video}.{plan.target}")
                 v.done[plan.target] = Output(plan.video, plan.target, final, plan.duration,
                                              final.stat().st_size, r.settings,
-                                             worker=rendered.worker)
+                                             cover=r.cover.pick(), worker=rendered.worker)
         finally:
             remove_parts(rendered)  # what was not published (an error above) is not kept
         self._publish(v)
@@ -360,7 +363,7 @@ def _check_model(job: Job, videos: tuple[Video, ...]) -> None:
 
 def _same_picture(plan: EditPlan, other: EditPlan) -> bool:
     """Two plans that differ only in their name: such targets are encoded once."""
-    return {**plan.to_json(), "target": None} == {**other.to_json(), "target": None}
+    return replace(plan, target="") == replace(other, target="")
 
 
 def _copy_output(twin: Output, plan: EditPlan, folder: Path, reporter: Reporter) -> Output:
@@ -380,19 +383,18 @@ def cue_rules(job: Job) -> CueRules:
                     keep_together=tuple(g for g in job.glossary if " " in g))
 
 
-def _origin(job: Job, transcripts: list) -> dict:
+def _origin(job: Job, transcripts: list[Transcript]) -> CaptionOrigin:
     words = [w for t in transcripts for w in t.words]
     heard = [t for t in transcripts if t.words]  # language detection means nothing on silence
-    return {
-        "source": "whisper", "model": job.model, "glossary": list(job.glossary),
-        "kernels": transcripts[0].options.get("kernels") if transcripts else None,
-        "language": heard[0].language if heard else None,
-        "language_probability": min((t.language_probability for t in heard), default=None),
-        "confidence": round(sum(w.probability for w in words) / len(words), 3) if words else None,
-    }
+    return CaptionOrigin(
+        source="whisper", model=job.model, glossary=list(job.glossary),
+        kernels=transcripts[0].options.get("kernels") if transcripts else None,
+        language=heard[0].language if heard else None,
+        language_probability=min((t.language_probability for t in heard), default=None),
+        confidence=round(sum(w.probability for w in words) / len(words), 3) if words else None)
 
 
-def _manifest(job: Job, result: Result) -> dict:
+def _manifest(job: Job, result: Result) -> Manifest:
     """This run's outputs merged with the earlier manifest's (see publish/manifest.py)."""
     return build_manifest(job, result.folder, result.outputs, result.failures, result.captions,
                           _versions(), read_manifest(result.folder))

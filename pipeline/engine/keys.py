@@ -15,10 +15,7 @@ from ..system.files import file_stats
 def output_key(plan: EditPlan) -> str:
     """The plan, the files it reads (by size and time) and the program version. Any change
     means the file is out of date."""
-    files = sorted({s.source for s in plan.segments if s.kind == "media"}
-                   | {str(v) for a in plan.assets for k, v in a.params.items()
-                      if k in ("src", "font", "logo") and v})
-    blob = json.dumps([plan.to_json(), file_stats(files), code_version()], sort_keys=True,
+    blob = json.dumps([plan.to_json(), file_stats(plan.reads()), code_version()], sort_keys=True,
                       default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 

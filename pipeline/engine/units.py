@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -24,8 +24,9 @@ from ..analysis.probe import probe
 from ..analysis.transcribe import Transcript, transcribe, transcripts_dir
 from ..analysis.whisper_child import Children, WhisperChild
 from ..model.errors import MediaError, Stopped
+from ..model.manifest import RenderSettings
 from ..model.outputs import Worker
-from ..model.plan import EditPlan
+from ..model.plan import EditPlan, LoudnessScan
 from ..render import ffmpeg, graph
 from ..render.assets import draw_assets
 from ..render.cover import Cover, CoverStyle, scan_for, write_cover
@@ -126,7 +127,7 @@ class Rendered:
     video_part: Path
     cover_part: Path
     cover: Cover
-    settings: dict             # what made it, as the manifest records it
+    settings: RenderSettings   # what made it, as the manifest records it
 
 
 @dataclass(frozen=True)
@@ -159,8 +160,7 @@ def render_unit(unit: RenderUnit, ctx: Context) -> RenderResult:
 def audio_key(plan: EditPlan) -> tuple:
     """What the sound of an output is made of: outputs with the same key share it."""
     return (tuple((s.source, s.start, s.frames, s.has_audio) for s in plan.segments),
-            plan.fps, json.dumps(plan.loudness, sort_keys=True),
-            json.dumps(plan.encoder, sort_keys=True))
+            plan.fps, plan.loudness, plan.encoder)
 
 
 def _render_together(plans: Sequence[EditPlan], unit: RenderUnit,
@@ -187,7 +187,7 @@ def _render_together(plans: Sequence[EditPlan], unit: RenderUnit,
                 # Beside two 1080x1920 encoders the sound's ffmpeg costs memory for little
                 # time: make it first.
                 sound.result()
-            outs = [graph.Output(p, pic, at, scan_for(p, unit.cover.kit))
+            outs = [graph.Output(p, pic, at, scan_for(p))
                     for p, pic, at in zip(plans, pictures, places)]
             done = ffmpeg.run(graph.render_argv(outs, filter_threads()), cwd=work,
                               file=failing_file(lead), debug=debug, stop=ctx.stopped,
@@ -208,13 +208,12 @@ def _render_together(plans: Sequence[EditPlan], unit: RenderUnit,
                 jpg.unlink(missing_ok=True)
             raise
     names = [f"{label}.mp4" for label in labels]
-    return [Rendered(plan.target, mp4, jpg, cover, {
-        "size": f"{plan.width}x{plan.height}", "fps": plan.fps, **plan.encoder,
-        "loudness_target": plan.loudness, "loudness_measured_input": measured,
-        "captions": "burned in" if plan.captions else "none", "plan_version": plan.version,
-        # one ffmpeg made all of these: its time and memory are theirs together
-        "rendered_together": names, "render_seconds": round(done.seconds, 2),
-        "ffmpeg_peak_rss_mb": round(done.peak_rss_mb), "cover": cover.to_json()})
+    return [Rendered(plan.target, mp4, jpg, cover, RenderSettings(
+        size=f"{plan.width}x{plan.height}", fps=plan.fps, **asdict(plan.encoder),
+        loudness_target=asdict(plan.loudness), loudness_measured_input=asdict(measured),
+        captions="burned in" if plan.captions else "none", plan_version=plan.version,
+        rendered_together=names, render_seconds=round(done.seconds, 2),
+        ffmpeg_peak_rss_mb=round(done.peak_rss_mb)))
         for plan, (mp4, jpg), cover in zip(plans, parts, covers)]
 
 
@@ -228,7 +227,7 @@ def _part(folder: Path, label: str, suffix: str) -> Path:
     return path
 
 
-def _make_sound(plan: EditPlan, work: Path, debug) -> dict:
+def _make_sound(plan: EditPlan, work: Path, debug) -> LoudnessScan:
     measured = measure_loudness(plan, work, failing_file(plan), debug)
     ffmpeg.run(graph.audio_argv(plan, measured, AUDIO_FILE), cwd=work,
                file=failing_file(plan), debug=debug, background=True)

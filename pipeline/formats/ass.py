@@ -2,29 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..model.captions import AssStyle, Cue, Word, text_of
 
-from ..model.captions import Cue, Word, text_of
-
-
-@dataclass(frozen=True)
-class AssStyle:
-    """Everything libass needs to draw the captions of one output."""
-
-    width: int
-    height: int
-    font: str            # family name as stored in the font file (libass matches on it)
-    bold: bool
-    size: int            # pixels in the output frame
-    color: str           # "#RRGGBB"
-    outline_color: str
-    outline: float
-    box: bool
-    margin_l: int
-    margin_r: int
-    margin_v: int        # distance of the last line's baseline area from the bottom
-    highlight: str = "#FFCC00"
-    words: bool = False  # `word` style: 1-3 words at a time, the spoken one highlighted
+__all__ = ["AssStyle", "to_ass", "ass_text", "word_events"]
 
 
 def _ass_colour(hex_rgb: str, alpha: int = 0) -> str:

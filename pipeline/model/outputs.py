@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+
+from .manifest import CoverPick, RenderSettings
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class Output:
     path: Path
     duration: float
     size: int
-    settings: dict = field(default_factory=dict)
+    settings: RenderSettings | None = None   # None for an output made by an older program
+    cover: CoverPick | None = None
     skipped: bool = False      # already up to date from an earlier run
     worker: Worker | None = None

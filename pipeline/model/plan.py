@@ -1,22 +1,123 @@
-"""The edit plan: the full description of one output, versioned, round-tripping through JSON."""
+"""The edit plan: the full description of one output, versioned, round-tripping through JSON.
+
+Every generated file is a typed asset (one record per kind, told apart by `kind`), every
+segment has its role in the video, and the encoder and loudness settings are records too, so
+the render stage reads fields, never keys.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Literal
+import functools
+from dataclasses import dataclass
+from typing import Annotated, Literal, Union
 
-from ..model.captions import Cue, Word
+from pydantic import Field, TypeAdapter
 
-PLAN_VERSION = 2
+from ..model.captions import AssStyle, Cue
+
+PLAN_VERSION = 3
 
 
 @dataclass(frozen=True)
-class Asset:
-    """A file drawn into the work folder before rendering, under a fixed safe name."""
+class SafeZone:
+    """Margins in pixels of the target frame that the platform UI may cover."""
 
+    top: int
+    bottom: int
+    left: int
+    right: int
+
+
+# --- assets: files drawn into the work folder before rendering, under fixed safe names -------
+
+
+@dataclass(frozen=True)
+class CardAsset:
+    """An intro or outro card: title, subtitle and logo on the kit's colour."""
     name: str
-    kind: str           # "card" | "logo" | "lower_third" | "ass" | "font"
-    params: dict = field(default_factory=dict)
+    title: str
+    subtitle: str | None
+    size: tuple[int, int]
+    background: str
+    text_color: str
+    accent: str
+    font: str
+    logo: str | None
+    safe: SafeZone
+    kind: Literal["card"] = "card"
+
+    def reads(self) -> tuple[str, ...]:
+        return tuple(f for f in (self.font, self.logo) if f)
+
+
+@dataclass(frozen=True)
+class LogoAsset:
+    """The kit's logo scaled to `width` pixels at `opacity`."""
+    name: str
+    src: str
+    width: int
+    opacity: float
+    kind: Literal["logo"] = "logo"
+
+    def reads(self) -> tuple[str, ...]:
+        return (self.src,)
+
+
+@dataclass(frozen=True)
+class LowerThirdAsset:
+    """A speaker's name and role on a plate."""
+    name: str
+    width: int
+    person: str
+    role: str | None
+    font: str
+    background: str
+    accent: str
+    text_color: str
+    kind: Literal["lower_third"] = "lower_third"
+
+    def reads(self) -> tuple[str, ...]:
+        return (self.font,)
+
+
+@dataclass(frozen=True)
+class FontAsset:
+    """The caption font copied beside the ASS script, where libass looks for it."""
+    name: str
+    src: str
+    kind: Literal["font"] = "font"
+
+    def reads(self) -> tuple[str, ...]:
+        return (self.src,)
+
+
+@dataclass(frozen=True)
+class LutAsset:
+    """The tone-mapping LUT for one HDR transfer."""
+    name: str
+    transfer: str
+    kind: Literal["lut"] = "lut"
+
+    def reads(self) -> tuple[str, ...]:
+        return ()
+
+
+@dataclass(frozen=True)
+class AssAsset:
+    """The burned-in captions as an ASS script, drawn from the plan's cues."""
+    name: str
+    style: AssStyle
+    kind: Literal["ass"] = "ass"
+
+    def reads(self) -> tuple[str, ...]:
+        return ()
+
+
+Asset = Annotated[Union[CardAsset, LogoAsset, LowerThirdAsset, FontAsset, LutAsset, AssAsset],
+                  Field(discriminator="kind")]
+
+
+# --- the picture and the sound --------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -32,15 +133,41 @@ class Overlay:
 
 @dataclass(frozen=True)
 class Segment:
-    kind: str           # "card" (still image) or "media" (clip or kit video file)
+    role: Literal["intro", "clip", "outro"]
+    kind: Literal["card", "media"]  # a still image, or a clip or kit video file
     source: str         # absolute path for media, asset name for a card
     start: float        # trim start in the source, seconds
     frames: int         # exact length in output frames
     has_audio: bool
     hdr: str | None
-    reframe: str        # "blur" | "crop" | "fit"
+    reframe: Literal["blur", "crop", "fit"]
     fade: float = 0.0
     overlays: tuple[Overlay, ...] = ()
+
+
+@dataclass(frozen=True)
+class Encoder:
+    x264_preset: str
+    crf: int
+    audio_bitrate: str
+    sample_rate: int
+
+
+@dataclass(frozen=True)
+class Loudness:
+    i: float            # integrated loudness, LUFS
+    tp: float           # true peak, dBTP
+    lra: float          # loudness range, LU
+
+
+@dataclass(frozen=True)
+class LoudnessScan:
+    """What loudnorm's first pass measured on a video's sound mix."""
+    input_i: float
+    input_tp: float
+    input_lra: float
+    input_thresh: float
+    target_offset: float
 
 
 @dataclass(frozen=True)
@@ -57,8 +184,10 @@ class EditPlan:
     captions: str | None        # ASS asset name, when burned in
     cues: tuple[Cue, ...]       # in the output timeline (sidecars use the same)
     assets: tuple[Asset, ...]
-    encoder: dict
-    loudness: dict
+    encoder: Encoder
+    loudness: Loudness
+    safe: SafeZone              # the target's UI margins (the cover is drawn inside them)
+    caption_block: int          # pixels the captions may take above the bottom margin
     title: str = ""             # the video's title (on the cover)
 
     @property
@@ -69,16 +198,21 @@ class EditPlan:
     def duration(self) -> float:
         return self.frames / self.fps
 
+    def reads(self) -> tuple[str, ...]:
+        """Every file the render reads: media segments and the assets' sources."""
+        return tuple(sorted({s.source for s in self.segments if s.kind == "media"}
+                            | {f for a in self.assets for f in a.reads()}))
+
     def to_json(self) -> dict:
-        return asdict(self)
+        return _adapter().dump_python(self, mode="json")
 
     @classmethod
-    def from_json(cls, d: dict) -> "EditPlan":
-        def ov(o: dict | None) -> Overlay | None:
-            return Overlay(**o) if o else None
-        segs = tuple(Segment(**{**s, "overlays": tuple(Overlay(**o) for o in s["overlays"])})
-                     for s in d["segments"])
-        return cls(**{**d, "segments": segs, "logo": ov(d["logo"]),
-                      "cues": tuple(Cue(**{**c, "words": tuple(Word(**w) for w in c.get("words", ()))})
-                                    for c in d["cues"]),
-                      "assets": tuple(Asset(**a) for a in d["assets"])})
+    def from_json(cls, d: dict) -> EditPlan:
+        return _adapter().validate_python(d)
+
+
+
+@functools.cache
+def _adapter() -> TypeAdapter[EditPlan]:
+    """Pydantic's JSON round trip for the dataclasses (made on first use, not at import)."""
+    return TypeAdapter(EditPlan)

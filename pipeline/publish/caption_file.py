@@ -17,11 +17,14 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from ..config.job import Job, Video
 from ..edit.cues import attach_words
 from ..formats.srt import parse_srt, to_srt
 from ..model.captions import Cue, Word
 from ..model.errors import MediaError
+from ..model.manifest import CaptionOrigin
 from ..publish.folder import write_text
 
 VERSION = 1
@@ -30,7 +33,7 @@ VERSION = 1
 @dataclass(frozen=True)
 class CaptionFile:
     cues: list[Cue]
-    origin: dict          # model, language, confidence: how the transcript was made
+    origin: CaptionOrigin  # model, language, confidence: how the transcript was made
     stale: bool           # the file was made for other clips or trims than the job has now
 
 
@@ -54,15 +57,25 @@ def read_caption_file(path: Path, cut: list) -> CaptionFile:
     except (OSError, ValueError):
         pass  # no word timings: they are spread over each cue instead
     words = [Word(**w) for w in meta.get("words", [])]
-    return CaptionFile(attach_words(cues, words), meta.get("origin", {"source": "caption file"}),
+    return CaptionFile(attach_words(cues, words), _origin(meta),
                        stale=bool(meta) and meta.get("cut") != cut)
 
 
-def write_caption_file(path: Path, cues: list[Cue], origin: dict, cut: list) -> None:
+def _origin(meta: dict) -> CaptionOrigin:
+    """Where the transcript came from, as the hidden file says; a file without one was
+    written by a person."""
+    try:
+        return CaptionOrigin.model_validate(meta.get("origin") or {"source": "caption file"})
+    except ValidationError:
+        return CaptionOrigin(source="caption file")
+
+
+def write_caption_file(path: Path, cues: list[Cue], origin: CaptionOrigin, cut: list) -> None:
     """Write a fresh transcript; refuses (silently) to replace an existing file."""
     if path.exists():
         return
     words = [w.__dict__ for c in cues for w in c.words]
-    write_text(_meta_path(path), json.dumps({"version": VERSION, "cut": cut, "origin": origin,
-                                             "words": words}, ensure_ascii=False, indent=1))
+    write_text(_meta_path(path), json.dumps({"version": VERSION, "cut": cut,
+                                             "origin": origin.model_dump(), "words": words},
+                                            ensure_ascii=False, indent=1))
     write_text(path, to_srt(cues))

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import fcntl
 import json
-import math
 import os
 import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..model.manifest import Manifest
 from ..publish import page as gallery
 
 
@@ -46,25 +46,13 @@ def write_text(final: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def write_manifest(folder: Path, manifest: dict) -> Path:
+def write_manifest(folder: Path, manifest: Manifest) -> Path:
     """Write `manifest.json` and the gallery page made from it: the two always agree."""
     path = folder / "manifest.json"
-    manifest = _finite(manifest)
-    write_text(path, json.dumps(manifest, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    write_text(path, manifest.model_dump_json(indent=2) + "\n")  # infinities become null
     texts = gallery.caption_texts(folder, manifest)
     write_text(folder / gallery.PAGE, gallery.page(manifest, texts))
     return path
-
-
-def _finite(value):
-    """JSON has no infinity; loudnorm reports -inf for silence. Write null instead."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..formats.srt import parse_srt
 from ..model.captions import Cue
+from ..model.manifest import BrandColors, CaptionReport, Manifest, OutputEntry
 
 PAGE = "index.html"
 
@@ -28,14 +29,13 @@ class Sidecars:
     vtt: str | None = None    # the .vtt as written: the previews' caption track
 
 
-def caption_texts(folder: Path, manifest: dict) -> dict[str, Sidecars]:
+def caption_texts(folder: Path, manifest: Manifest) -> dict[str, Sidecars]:
     """Each listed video's caption sidecars, read from the output folder."""
     out: dict[str, Sidecars] = {}
-    for e in manifest.get("outputs", []):
-        files = e.get("captions") or {}
-        if e["video"] not in out and files:
-            out[e["video"]] = Sidecars(parse_srt(_read(folder, files.get("srt")) or ""),
-                                       _read(folder, files.get("vtt")))
+    for e in manifest.outputs:
+        if e.video not in out and e.captions:
+            out[e.video] = Sidecars(parse_srt(_read(folder, e.captions.srt) or ""),
+                                    _read(folder, e.captions.vtt))
     return out
 
 
@@ -46,22 +46,22 @@ def _read(folder: Path, name: str | None) -> str | None:
         return None
 
 
-def page(manifest: dict, texts: dict[str, Sidecars]) -> str:
+def page(manifest: Manifest, texts: dict[str, Sidecars]) -> str:
     """The whole page as one HTML string."""
-    outputs = manifest.get("outputs", [])
-    videos: dict[str, list[dict]] = {}
+    outputs = manifest.outputs
+    videos: dict[str, list[OutputEntry]] = {}
     for e in outputs:
-        videos.setdefault(e["video"], []).append(e)
-    body = [_failures(manifest.get("failures", [])), _platform_notes(outputs)]
-    body += [_video(name, entries, manifest.get("captions", {}).get(name, {}),
+        videos.setdefault(e.video, []).append(e)
+    body = [_failures(manifest.failures), _platform_notes(outputs)]
+    body += [_video(name, entries, manifest.captions.get(name),
                     texts.get(name, Sidecars([]))) for name, entries in videos.items()]
     if not outputs:
         body.append('<p class="leer">In diesem Ordner sind noch keine fertigen Videos.</p>')
-    title = f"Kurzvideos: {manifest.get('job', '')}"
+    title = f"Kurzvideos: {manifest.job}"
     return (f'<!DOCTYPE html>\n<html lang="de">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f'<meta name="color-scheme" content="light">\n<title>{_e(title)}</title>\n'
-            f'<style>{_css(manifest.get("brand_colors", {}))}</style>\n</head>\n<body>\n'
+            f'<style>{_css(manifest.brand_colors)}</style>\n</head>\n<body>\n'
             f"{_header(manifest, len(videos), len(outputs))}\n<main>\n"
             + "\n".join(b for b in body if b) + f"\n</main>\n{_SCRIPT}\n</body>\n</html>\n")
 
@@ -100,31 +100,31 @@ def _timecode(seconds: float) -> str:
 # --- platform limits ------------------------------------------------------------------------
 
 
-def warnings(entry: dict) -> list[str]:
+def warnings(entry: OutputEntry) -> list[str]:
     """What stops this file from being uploaded to its platform as it is (German)."""
-    p = entry.get("platform") or {}
-    name, out = p.get("name", entry.get("target", "")), []
-    if p.get("max_seconds") and entry.get("duration", 0) > p["max_seconds"]:
-        out.append(f"Zu lang für {name}: {de_seconds(entry['duration'])}, erlaubt sind "
-                   f"höchstens {de_seconds(p['max_seconds'])}. Kürzen Sie das Video "
+    p = entry.platform
+    out = []
+    if p.max_seconds and entry.duration > p.max_seconds:
+        out.append(f"Zu lang für {p.name}: {de_seconds(entry.duration)}, erlaubt sind "
+                   f"höchstens {de_seconds(p.max_seconds)}. Kürzen Sie das Video "
                    "(start/end in der Auftragsdatei) und rendern Sie neu.")
-    if p.get("max_bytes") and entry.get("bytes", 0) > p["max_bytes"]:
-        out.append(f"Zu groß für {name}: {de_bytes(entry['bytes'])}, erlaubt sind höchstens "
-                   f"{de_bytes(p['max_bytes'])}.")
+    if p.max_bytes and entry.bytes > p.max_bytes:
+        out.append(f"Zu groß für {p.name}: {de_bytes(entry.bytes)}, erlaubt sind höchstens "
+                   f"{de_bytes(p.max_bytes)}.")
     return out
 
 
-def _platform_notes(outputs: list[dict]) -> str:
+def _platform_notes(outputs: list[OutputEntry]) -> str:
     rows = []
-    for target in dict.fromkeys(e["target"] for e in outputs):
-        entries = [e for e in outputs if e["target"] == target]
-        p = entries[0].get("platform") or {}
+    for target in dict.fromkeys(e.target for e in outputs):
+        entries = [e for e in outputs if e.target == target]
+        p = entries[0].platform
         bad = sum(bool(warnings(e)) for e in entries)
         state = (f'<span class="warn-text">{bad} von {len(entries)} Dateien überschreiten '
                  f'die Grenzen</span>' if bad else f"alle {len(entries)} Dateien passen")
-        rows.append(f"<tr><th scope=\"row\">{_e(p.get('name', target))}</th>"
-                    f"<td>{_limit(p.get('max_seconds'), de_seconds)}</td>"
-                    f"<td>{_limit(p.get('max_bytes'), de_bytes)}</td><td>{state}</td></tr>")
+        rows.append(f"<tr><th scope=\"row\">{_e(p.name)}</th>"
+                    f"<td>{_limit(p.max_seconds, de_seconds)}</td>"
+                    f"<td>{_limit(p.max_bytes, de_bytes)}</td><td>{state}</td></tr>")
     if not rows:
         return ""
     return ('<section class="hinweise" aria-labelledby="h-plattformen">\n'
@@ -143,14 +143,14 @@ def _limit(value, fmt) -> str:
 # --- sections -------------------------------------------------------------------------------
 
 
-def _header(m: dict, videos: int, files: int) -> str:
+def _header(m: Manifest, videos: int, files: int) -> str:
     when = ""
     try:
-        when = datetime.fromisoformat(m["written"]).strftime("Stand: %d.%m.%Y, %H:%M Uhr · ")
-    except (KeyError, TypeError, ValueError):
+        when = datetime.fromisoformat(m.written or "").strftime("Stand: %d.%m.%Y, %H:%M Uhr · ")
+    except ValueError:
         pass
-    return (f'<header>\n<p class="absender">{_e(m.get("brand", ""))}</p>\n'
-            f"<h1>Kurzvideos: {_e(m.get('job', ''))}</h1>\n"
+    return (f'<header>\n<p class="absender">{_e(m.brand)}</p>\n'
+            f"<h1>Kurzvideos: {_e(m.job)}</h1>\n"
             f'<p class="stand">{when}{videos} Video{"s" if videos != 1 else ""} in '
             f"{files} Datei{'en' if files != 1 else ''}</p>\n"
             "<p>Jedes Video lässt sich hier ansehen und herunterladen: die MP4-Datei zum "
@@ -167,21 +167,22 @@ def _failures(failures: list[str]) -> str:
             f"<ul>{items}</ul></section>")
 
 
-def _video(name: str, entries: list[dict], report: dict, sidecars: Sidecars) -> str:
-    title = entries[0].get("title") or name
+def _video(name: str, entries: list[OutputEntry], report: CaptionReport | None,
+           sidecars: Sidecars) -> str:
+    title = entries[0].title or name
     cards = "\n".join(_target(e, title, sidecars.vtt) for e in entries)
     return (f'<article id="video-{_e(name)}" aria-labelledby="t-{_e(name)}">\n'
             f'<h2 id="t-{_e(name)}">{_e(title)}</h2>\n'
             f'<p class="klein">Video <code>{_e(name)}</code></p>\n'
             f'<div class="ziele">\n{cards}\n'
-            f"{_captions(entries[0].get('captions') or {}, report, sidecars.cues)}\n</div>\n"
+            f"{_captions(entries[0], report, sidecars.cues)}\n</div>\n"
             "</article>")
 
 
-def _target(e: dict, title: str, vtt: str | None) -> str:
-    platform = (e.get("platform") or {}).get("name", e["target"])
-    cover = (e.get("cover") or {}).get("file")
-    burned = (e.get("settings") or {}).get("captions") == "burned in"
+def _target(e: OutputEntry, title: str, vtt: str | None) -> str:
+    platform = e.platform.name
+    cover = e.cover.file if e.cover else None
+    burned = e.settings is not None and e.settings.captions == "burned in"
     # The track is the .vtt's text in a data: URL: a page opened as a file may not load a
     # track from a file beside it (Chromium treats every file as its own origin). Captions
     # burned into the picture already show; shown by default, the track would double them.
@@ -192,7 +193,7 @@ def _target(e: dict, title: str, vtt: str | None) -> str:
     notes = "".join(f'<p class="warn" role="alert">{_e(w)}</p>' for w in warnings(e))
     return (f'<section class="ziel" aria-label="{_e(platform)}">\n'
             f"<h3>{_e(platform)}</h3>\n<div class=\"medien\">\n"
-            f'<figure><video controls preload="metadata"{poster} src="{_e(e["file"])}" '
+            f'<figure><video controls preload="metadata"{poster} src="{_e(e.file)}" '
             f'width="162" height="288" aria-label="Vorschau {_e(platform)}: {_e(title)}">'
             f"{track}</video>"
             f'<p class="abspielfehler" hidden>Die Vorschau lässt sich in diesem Browser nicht '
@@ -205,28 +206,29 @@ def track_url(vtt: str) -> str:
     return "data:text/vtt;charset=utf-8," + urllib.parse.quote(vtt)
 
 
-def _facts(e: dict) -> str:
-    p = e.get("probe") or {}
-    size = f"{p['width']}×{p['height']}" if p else "–"
-    fps = f"{de_number(p['fps'], 0)} fps" if p else "–"
+def _facts(e: OutputEntry) -> str:
+    p = e.probe
+    size = f"{p.width}×{p.height}" if p else "–"
+    fps = f"{de_number(p.fps, 0)} fps" if p else "–"
     return ('<dl class="fakten">'
-            f"<dt>Dauer</dt><dd>{de_seconds(e.get('duration', 0))}</dd>"
-            f"<dt>Größe</dt><dd>{de_bytes(e.get('bytes', 0))}</dd>"
+            f"<dt>Dauer</dt><dd>{de_seconds(e.duration)}</dd>"
+            f"<dt>Größe</dt><dd>{de_bytes(e.bytes)}</dd>"
             f"<dt>Bild</dt><dd>{size}</dd><dt>Bildrate</dt><dd>{fps}</dd></dl>")
 
 
-def _downloads(e: dict, cover: str | None, platform: str, title: str) -> str:
-    video = (f'<li><a href="{_e(e["file"])}" download>Video (MP4, '
-             f"{de_bytes(e.get('bytes', 0))})</a></li>")
+def _downloads(e: OutputEntry, cover: str | None, platform: str, title: str) -> str:
+    video = (f'<li><a href="{_e(e.file)}" download>Video (MP4, '
+             f"{de_bytes(e.bytes)})</a></li>")
     image = (f'<li><a href="{_e(cover)}" download class="titelbild"><img src="{_e(cover)}" '
              f'width="54" height="96" alt="Titelbild für {_e(platform)}: {_e(title)}">'
              "<span>Titelbild (JPG)</span></a></li>") if cover else ""
     return f'<ul class="downloads">{video}{image}</ul>'
 
 
-def _captions(files: dict, r: dict, cues: list[Cue]) -> str:
+def _captions(e: OutputEntry, r: CaptionReport | None, cues: list[Cue]) -> str:
+    files = {"srt": e.captions.srt, "vtt": e.captions.vtt} if e.captions else {}
     links = "".join(f'<li><a href="{_e(f)}" download>Untertitel ({ext.upper()})</a></li>'
-                    for ext, f in files.items())
+                    for ext, f in files.items() if f)
     lines = "".join(f'<li><span class="zeit">{_timecode(c.start)}</span> '
                     f"{_e(c.text).replace(chr(10), '<br>')}</li>" for c in cues)
     text = (f'<ol class="untertitel">{lines}</ol>' if lines
@@ -236,26 +238,26 @@ def _captions(files: dict, r: dict, cues: list[Cue]) -> str:
             f'{f"<ul class=downloads>{links}</ul>" if links else ""}\n</section>')
 
 
-def _report(r: dict) -> str:
+def _report(r: CaptionReport | None) -> str:
     """The readability report: what to check before publishing."""
-    if not r:
+    if r is None:
         return ""
-    over = r.get("over_limits", 0)
-    lang = _e(r.get("language") or "?")
-    if r.get("language_probability") is not None:
-        lang += f" ({de_number(100 * r['language_probability'], 0)} %)"
-    conf = r.get("confidence")
-    source = (f"Whisper, Modell {_e(r.get('model', ''))}" if r.get("source") == "whisper"
+    over = r.over_limits
+    lang = _e(r.language or "?")
+    if r.language_probability is not None:
+        lang += f" ({de_number(100 * r.language_probability, 0)} %)"
+    conf = r.confidence
+    source = (f"Whisper, Modell {_e(r.model or '')}" if r.source == "whisper"
               else "Untertitel-Datei")
-    rows = [("Einblendungen", str(r.get("cues", 0))),
+    rows = [("Einblendungen", str(r.cues)),
             ("Über Grenzwerten", f'<span class="warn-text">{over}, bitte prüfen</span>'
              if over else "0"),
-            ("Lesetempo max.", f"{de_number(r.get('slowest_cps', 0), 0)} Zeichen/s"),
+            ("Lesetempo max.", f"{de_number(r.slowest_cps, 0)} Zeichen/s"),
             ("Sprache", lang),
             ("Erkennung", f"{de_number(100 * conf, 0)} % sicher" if conf is not None else "–"),
             ("Quelle", source)]
-    fix = (f'<p class="klein">Korrekturen in <code>{_e(r["caption_file"])}</code>, danach '
-           "neu rendern.</p>") if r.get("caption_file") else ""
+    fix = (f'<p class="klein">Korrekturen in <code>{_e(r.caption_file)}</code>, danach '
+           "neu rendern.</p>") if r.caption_file else ""
     return ('<dl class="lesbarkeit">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
             + f"</dl>{fix}")
 
@@ -282,9 +284,9 @@ def header_colours(primary: str) -> tuple[str, str]:
     return primary, "#FFFFFF" if (1.05 / (lum + 0.05)) >= ((lum + 0.05) / 0.05) else "#000000"
 
 
-def _css(colors: dict) -> str:
-    bg, fg = header_colours(colors.get("primary", "#003366"))
-    accent = colors.get("accent", "#FFCC00")
+def _css(colors: BrandColors) -> str:
+    bg, fg = header_colours(colors.primary)
+    accent = colors.accent
     return f"""
 :root {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
   color: #1b1f24; background: #eef1f4; line-height: 1.45; }}

@@ -1,13 +1,22 @@
-"""Drawing every generated file a plan names into the work folder, one function per kind."""
+"""Drawing every generated file a plan names into the work folder, one function per asset type."""
 
 from __future__ import annotations
 
 import shutil
+from functools import singledispatch
 from pathlib import Path
 
-from ..formats.ass import AssStyle, to_ass
+from ..formats.ass import to_ass
 from ..model.captions import Cue
-from ..model.plan import Asset
+from ..model.plan import (
+    AssAsset,
+    Asset,
+    CardAsset,
+    FontAsset,
+    LogoAsset,
+    LowerThirdAsset,
+    LutAsset,
+)
 from ..system.files import cache_root
 from . import cards, lut
 
@@ -16,19 +25,43 @@ def draw_assets(assets: tuple[Asset, ...], cues: tuple[Cue, ...], work: Path) ->
     """Write every generated file the plan refers to into the work folder."""
     work.mkdir(parents=True, exist_ok=True)
     for a in assets:
-        p = dict(a.params)
-        dst = work / a.name
-        if a.kind == "card":
-            cards.card_png(dst, tuple(p.pop("size")), **{**p, "font": Path(p["font"]),
-                           "logo": Path(p["logo"]) if p["logo"] else None, "safe": tuple(p["safe"])})
-        elif a.kind == "logo":
-            cards.logo_png(Path(p["src"]), dst, p["width"], p["opacity"])
-        elif a.kind == "lower_third":
-            cards.lower_third_png(dst, **{**p, "font": Path(p["font"])})
-        elif a.kind == "font":
-            (work / "fonts").mkdir(exist_ok=True)
-            shutil.copyfile(p["src"], work / "fonts" / a.name)
-        elif a.kind == "lut":
-            shutil.copyfile(lut.lut_file(p["transfer"], cache_root() / "luts"), dst)
-        elif a.kind == "ass":
-            dst.write_text(to_ass(list(cues), AssStyle(**p["style"])), encoding="utf-8")
+        draw(a, work, cues)
+
+
+@singledispatch
+def draw(asset: object, work: Path, cues: tuple[Cue, ...]) -> None:
+    raise TypeError(f"no drawing for {type(asset).__name__}")
+
+
+@draw.register
+def _card(a: CardAsset, work: Path, cues: tuple[Cue, ...]) -> None:
+    cards.card_png(work / a.name, a.size, title=a.title, subtitle=a.subtitle,
+                   background=a.background, text_color=a.text_color, accent=a.accent,
+                   font=Path(a.font), logo=Path(a.logo) if a.logo else None, safe=a.safe)
+
+
+@draw.register
+def _logo(a: LogoAsset, work: Path, cues: tuple[Cue, ...]) -> None:
+    cards.logo_png(Path(a.src), work / a.name, a.width, a.opacity)
+
+
+@draw.register
+def _lower_third(a: LowerThirdAsset, work: Path, cues: tuple[Cue, ...]) -> None:
+    cards.lower_third_png(work / a.name, a.width, name=a.person, role=a.role, font=Path(a.font),
+                          background=a.background, accent=a.accent, text_color=a.text_color)
+
+
+@draw.register
+def _font(a: FontAsset, work: Path, cues: tuple[Cue, ...]) -> None:
+    (work / "fonts").mkdir(exist_ok=True)
+    shutil.copyfile(a.src, work / "fonts" / a.name)
+
+
+@draw.register
+def _lut(a: LutAsset, work: Path, cues: tuple[Cue, ...]) -> None:
+    shutil.copyfile(lut.lut_file(a.transfer, cache_root() / "luts"), work / a.name)
+
+
+@draw.register
+def _ass(a: AssAsset, work: Path, cues: tuple[Cue, ...]) -> None:
+    (work / a.name).write_text(to_ass(list(cues), a.style), encoding="utf-8")

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
+from ..model.plan import SafeZone
+
 
 def logo_png(src: Path, dst: Path, width: int, opacity: float) -> tuple[int, int]:
     """Scale the kit's logo to `width` pixels, apply opacity; return its size."""
@@ -54,10 +56,10 @@ def _wrap(text: str, font_path: Path, size: int, max_width: int, max_lines: int 
 
 def card_png(dst: Path, size: tuple[int, int], *, background: str, text_color: str,
              accent: str, title: str, subtitle: str | None, font: Path,
-             logo: Path | None, safe: tuple[int, int, int, int]) -> None:
+             logo: Path | None, safe: SafeZone) -> None:
     """A full-frame card: logo, title and subtitle centred inside the safe zone."""
     w, h = size
-    top, bottom, left, right = safe
+    top, bottom, left, right = safe.top, safe.bottom, safe.left, safe.right
     im = Image.new("RGB", size, ImageColor.getrgb(background))
     draw = ImageDraw.Draw(im)
     inner_w = w - left - right
@@ -106,13 +108,13 @@ def lower_third_png(dst: Path, width: int, *, name: str, role: str | None, font:
 
 
 def cover_image(frame: Path, dst: Path, *, title: str, font: Path, text_color: str,
-                plate_color: str, accent: str, safe: tuple[int, int, int, int]) -> tuple[int, int]:
+                plate_color: str, accent: str, safe: SafeZone) -> tuple[int, int]:
     """The chosen frame with the title on a plate at the foot of the safe zone (where the
     burned-in captions sit, so the plate also hides a caption the frame may show); JPEG."""
     with Image.open(frame) as im:
         out = im.convert("RGB")
     w, h = out.size
-    top, bottom, left, right = safe
+    top, bottom, left, right = safe.top, safe.bottom, safe.left, safe.right
     pad = round(w * 0.04)
     lines, tfont = _wrap(title, font, round(w * 0.075), w - left - right - 2 * pad)
     line_h = round(tfont.size * 1.2)

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config.brand import BrandKit
-from ..config.presets import get_preset
-from ..edit.plan import caption_block_height
+from ..model.manifest import CoverPick
 from ..model.plan import EditPlan
 from ..render import cards, ffmpeg, graph
 
@@ -55,9 +54,9 @@ class Cover:
     score: float
     candidates: tuple[tuple[float, float], ...]   # (seconds, score) per sampled frame
 
-    def to_json(self) -> dict:
-        return {"time": round(self.time, 3), "score": self.score,
-                "candidates": [[round(t, 3), s] for t, s in self.candidates]}
+    def pick(self) -> CoverPick:
+        return CoverPick(time=round(self.time, 3), score=self.score,
+                         candidates=[(round(t, 3), s) for t, s in self.candidates])
 
 
 @dataclass(frozen=True)
@@ -94,15 +93,13 @@ def choose(stats: list[FrameStats], fps: int) -> Cover:
                  tuple((s.frame / fps, sc) for s, sc in zip(stats, scores)))
 
 
-def clip_window(plan: EditPlan, kit: BrandKit) -> tuple[int, int]:
+def clip_window(plan: EditPlan) -> tuple[int, int]:
     """[first, end) frame numbers of the clips: the output without its intro and outro."""
-    bumpers = {str(p) for p in (kit.intro_file, kit.outro_file) if p is not None}
     starts, n = [], 0
     for s in plan.segments:
         starts.append(n)
         n += s.frames
-    clips = [i for i, s in enumerate(plan.segments)
-             if s.kind == "media" and s.source not in bumpers]
+    clips = [i for i, s in enumerate(plan.segments) if s.role == "clip"]
     if not clips:
         return 0, n
     last = clips[-1]
@@ -124,11 +121,11 @@ def busy_times(plan: EditPlan) -> list[tuple[float, float]]:
     return spans
 
 
-def scan_region(plan: EditPlan, kit: BrandKit) -> tuple[int, int, int, int]:
+def scan_region(plan: EditPlan) -> tuple[int, int, int, int]:
     """(w, h, x, y) of the picture inside the safe zone above the captions: what to measure,
     so the sharp edges of burned-in text do not make a blurred frame look sharp."""
-    safe = get_preset(plan.target).safe
-    bottom = plan.height - safe.bottom - caption_block_height(kit, get_preset(plan.target))
+    safe = plan.safe
+    bottom = plan.height - safe.bottom - plan.caption_block
     x, y = _even(safe.left), _even(safe.top)
     return _even(plan.width - safe.right - x), _even(max(bottom - y, 16)), x, y
 
@@ -137,16 +134,16 @@ def _even(v: int) -> int:
     return max(0, v // 2 * 2)  # 4:2:0 chroma: crop on even pixels
 
 
-def scan_for(plan: EditPlan, kit: BrandKit) -> graph.Scan:
+def scan_for(plan: EditPlan) -> graph.Scan:
     """What the render measures for the cover: a frame every EVERY seconds, in the picture
     above the captions; the numbers land in SCAN_FILE."""
-    return graph.Scan(max(1, round(plan.fps * EVERY)), scan_region(plan, kit), SCAN_FILE)
+    return graph.Scan(max(1, round(plan.fps * EVERY)), scan_region(plan), SCAN_FILE)
 
 
 def frame_argv(video: str, frame: int, fps: int) -> list[str]:
     # Seeking keeps the first frame at or after the time: ask a quarter frame early.
-    return [*graph.QUIET, "-y", "-ss", f"{(frame - 0.25) / fps:.4f}", "-i", "file:" + video,
-            "-frames:v", "1", "-update", "1", FRAME_FILE]
+    return [*graph.QUIET, "-y", "-ss", f"{(frame - 0.25) / fps:.4f}", "-i", graph.path_arg(video),
+            "-frames:v", "1", "-update", "1", graph.path_arg(FRAME_FILE)]
 
 
 _BLOCK = re.compile(r"^frame:\d+\s+pts:\S+\s+pts_time:(\S+)", re.M)
@@ -178,11 +175,11 @@ def _num(text: str) -> float:
 # --- I/O: run ffmpeg, draw the cover -------------------------------------------------------
 
 
-def pick_frame(plan: EditPlan, kit: BrandKit, work: Path) -> Cover:
+def pick_frame(plan: EditPlan, work: Path) -> Cover:
     """The best of the clip frames the render measured (see `scan_for`)."""
     scanned = work / SCAN_FILE
     text = scanned.read_text(encoding="utf-8") if scanned.is_file() else ""
-    first, end = clip_window(plan, kit)
+    first, end = clip_window(plan)
     stats = in_window(parse_scan(text, plan.fps, busy_times(plan)), first, end)
     if not stats:  # nothing measured inside the clips: fall back to their middle
         mid = (first + end) // 2
@@ -194,12 +191,11 @@ def write_cover(plan: EditPlan, video: Path, dst: Path, style: CoverStyle, work:
                 debug: Callable[[str], None] | None = None) -> Cover:
     """Choose among the frames the render measured, take that frame from the finished video,
     draw the title on it inside the safe zone, save `dst` as JPEG."""
-    chosen = pick_frame(plan, style.kit, work)
+    chosen = pick_frame(plan, work)
     ffmpeg.run(frame_argv(str(video.resolve()), chosen.frame, plan.fps), cwd=work, file=video,
                debug=debug)
-    safe = get_preset(plan.target).safe
     colors = style.kit.spec.colors
     cards.cover_image(work / FRAME_FILE, dst, title=style.title, font=style.kit.title_font,
                       text_color=colors.text, plate_color=colors.primary, accent=colors.accent,
-                      safe=(safe.top, safe.bottom, safe.left, safe.right))
+                      safe=plan.safe)
     return chosen

@@ -11,12 +11,13 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import imageio_ffmpeg
 
 from ..model.errors import FFmpegError, Stopped
+from ..model.plan import LoudnessScan
 from ..system.processes import popen
 
 _TAIL_LINES = 20
@@ -124,18 +125,12 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def parse_loudnorm(stderr: str) -> dict:
-    """The measurement JSON loudnorm prints at the end of pass 1, with numbers as floats."""
+def parse_loudnorm(stderr: str) -> LoudnessScan:
+    """The measurement JSON loudnorm prints at the end of pass 1."""
     start = stderr.rfind("{")
     end = stderr.find("}", start)
     data = json.loads(stderr[start:end + 1])
-    out = {}
-    for k, v in data.items():
-        try:
-            out[k] = float(v)
-        except (TypeError, ValueError):
-            out[k] = v
-    return out
+    return LoudnessScan(*(float(data[f.name]) for f in fields(LoudnessScan)))
 
 
 _SAFE = re.compile(r"^[\w@%+=:,./-]+$")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import ffmpeg
 
-from ..model.plan import EditPlan, Overlay, Segment
+from ..model.plan import EditPlan, Loudness, LoudnessScan, Overlay, Segment
 
 # The blurred fill behind a landscape clip is refreshed when it has visibly changed, and at
 # least every FILL_HOLD + 1 frames (see _reframe). FILL_HI / FILL_LO are mpdecimate's
@@ -76,7 +76,7 @@ def _reframe(v, mode: str, w: int, h: int, fill: str, fps: int):
 
 def _overlay_input(o: Overlay, at: str):
     # A single still: overlay repeats its last frame, so no looping input is needed.
-    return _to_709(ffmpeg.input("file:" + _in(at, o.asset)).video).filter("format", "yuva420p")
+    return _to_709(ffmpeg.input(path_arg(_in(at, o.asset))).video).filter("format", "yuva420p")
 
 
 def overlay_position(o: Overlay) -> tuple[str, str]:
@@ -151,7 +151,7 @@ def _input(seg: Segment, at: str, fps: int, shared: _Shared, audio: bool):
         opts = {"ss": f"{seg.start:.3f}", "t": f"{seg.frames / fps + 3 / fps:.3f}"}
 
     def make():
-        inp = ffmpeg.input("file:" + path, **opts)
+        inp = ffmpeg.input(path_arg(path), **opts)
         return inp.audio if audio else inp.video
     return shared.take(key + (audio,), make, audio)
 
@@ -197,8 +197,8 @@ def _segment_video(seg: Segment, plan: EditPlan, at: str, shared: _Shared):
 
 
 def _segment_audio(seg: Segment, src, plan: EditPlan):
-    samples = round(seg.frames * plan.encoder["sample_rate"] / plan.fps)
-    rate = plan.encoder["sample_rate"]
+    samples = round(seg.frames * plan.encoder.sample_rate / plan.fps)
+    rate = plan.encoder.sample_rate
     return (src.filter("asetpts", "PTS-STARTPTS")
                .filter("aresample", rate)
                .filter("aformat", sample_fmts="fltp", sample_rates=rate, channel_layouts="stereo")
@@ -208,7 +208,7 @@ def _segment_audio(seg: Segment, src, plan: EditPlan):
 
 def _audio_mix(plan: EditPlan, shared: _Shared):
     """Every segment's sound (silence for stills and silent clips) joined."""
-    rate = plan.encoder["sample_rate"]
+    rate = plan.encoder.sample_rate
     parts = []
     for seg in plan.segments:
         if seg.has_audio:
@@ -220,35 +220,47 @@ def _audio_mix(plan: EditPlan, shared: _Shared):
     return parts[0] if len(parts) == 1 else ffmpeg.concat(*parts, v=0, a=1).node[0]
 
 
-def _loudnorm(a, plan: EditPlan, measured: dict | None):
+def _loudnorm(a, plan: EditPlan, measured: LoudnessScan | None):
     ln = plan.loudness
     if measured is None:
-        return a.filter("loudnorm", i=ln["i"], tp=ln["tp"], lra=ln["lra"], print_format="json")
-    if measured["input_i"] < -70:
+        return a.filter("loudnorm", i=ln.i, tp=ln.tp, lra=ln.lra, print_format="json")
+    if measured.input_i < -70:
         return a  # silence: nothing to normalise (loudnorm would amplify noise to -14 LUFS)
     gain = linear_gain(measured, ln)
     if gain is not None:
         return a.filter("volume", f"{gain:.2f}dB")
     return a.filter(
-        "loudnorm", i=ln["i"], tp=ln["tp"], lra=ln["lra"],
-        measured_i=measured["input_i"], measured_tp=measured["input_tp"],
-        measured_lra=measured["input_lra"], measured_thresh=measured["input_thresh"],
-        offset=measured["target_offset"], linear="true", print_format="summary",
-    ).filter("aresample", plan.encoder["sample_rate"])  # loudnorm works at 192 kHz
+        "loudnorm", i=ln.i, tp=ln.tp, lra=ln.lra,
+        measured_i=measured.input_i, measured_tp=measured.input_tp,
+        measured_lra=measured.input_lra, measured_thresh=measured.input_thresh,
+        offset=measured.target_offset, linear="true", print_format="summary",
+    ).filter("aresample", plan.encoder.sample_rate)  # loudnorm works at 192 kHz
 
 
-def linear_gain(measured: dict, target: dict) -> float | None:
+def linear_gain(measured: LoudnessScan, target: Loudness) -> float | None:
     """The gain in dB that loudnorm's linear mode would apply, or None where it would fall
     back to its dynamic mode (the gain would push the true peak over the target, or the sound
     is more dynamic than the target range). Linear mode is this one static gain, no limiter
     (af_loudnorm.c, init()); `volume` applies it without loudnorm's 192 kHz resampling,
     a third of the sound's processing time."""
-    i, tp, lra, thresh = (measured[k] for k in ("input_i", "input_tp", "input_lra",
-                                                "input_thresh"))
-    gain = target["i"] - i
+    m = measured
+    i, tp, lra, thresh = m.input_i, m.input_tp, m.input_lra, m.input_thresh
+    gain = target.i - i
     if tp == 99 or thresh == -70 or lra == 0 or i == 0:
         return None
-    return gain if tp + gain <= target["tp"] and lra <= target["lra"] else None
+    return gain if tp + gain <= target.tp and lra <= target.lra else None
+
+
+def path_arg(path: str) -> str:
+    """A file name as ffmpeg must get it: with the `file:` protocol, so that `-clip.mov` or
+    `a:b.mp4` is never read as an option or another protocol."""
+    return "file:" + path
+
+
+def files_read(argv: list[str]) -> list[str]:
+    """The files an argv made here opens as inputs (what a cache of its result depends on)."""
+    return [a.removeprefix("file:") for prev, a in zip(argv, argv[1:])
+            if prev == "-i" and a.startswith("file:")]
 
 
 # Options every ffmpeg command of the pipeline starts with: no banner, no stdin, errors only.
@@ -258,7 +270,7 @@ QUIET = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error"]
 _CLEAN = {"map_metadata": -1, "map_chapters": -1, "fflags": "+bitexact"}
 
 
-def _sound(plan: EditPlan, measured: dict | None):
+def _sound(plan: EditPlan, measured: LoudnessScan | None):
     """The video's sound mixed, then measured (`measured` None) or normalised."""
     return _loudnorm(_twice(lambda shared: _audio_mix(plan, shared)), plan, measured)
 
@@ -272,7 +284,7 @@ def measure_argv(plan: EditPlan) -> list[str]:
     return [*QUIET, "-loglevel", "info", *out.get_args()]  # the last -loglevel counts
 
 
-def audio_argv(plan: EditPlan, measured: dict, output: str) -> list[str]:
+def audio_argv(plan: EditPlan, measured: LoudnessScan, output: str) -> list[str]:
     """Pass 2 of loudnorm: the normalised sound, AAC-encoded once into `output` (in the work
     folder) and copied into every output of the video.
 
@@ -280,8 +292,8 @@ def audio_argv(plan: EditPlan, measured: dict, output: str) -> list[str]:
     and inside the video graph the picture waited for it (~0.4 GB of 1080x1920 frames per
     output); beside it, it uses the core time x264 leaves idle."""
     enc = plan.encoder
-    out = ffmpeg.output(_sound(plan, measured), "file:" + output, format="mp4", **_CLEAN, **{
-        "c:a": "aac", "b:a": enc["audio_bitrate"], "ar": enc["sample_rate"], "ac": 2})
+    out = ffmpeg.output(_sound(plan, measured), path_arg(output), format="mp4", **_CLEAN, **{
+        "c:a": "aac", "b:a": enc.audio_bitrate, "ar": enc.sample_rate, "ac": 2})
     return [*QUIET, "-y", *out.get_args()]
 
 
@@ -299,8 +311,7 @@ class Scan:
 def _scan(v, scan: Scan, at: str):
     # blurdetect: mean edge width (sharpness); signalstats: brightness and its spread.
     # Evenly through the whole output, never a dozen frames far apart: a branch that gets
-    # nothing for seconds makes ffmpeg queue frames for it (+250 MB at 1080x1920 with 12
-    # frames a minute; +40 MB with one frame every 15, as here).
+    # nothing for seconds makes ffmpeg queue frames for it (benchmarks/README.md).
     w, h, x, y = scan.region
     return (v.filter("select", f"not(mod(n,{scan.every}))").filter("crop", w, h, x, y)
              .filter("blurdetect").filter("signalstats")
@@ -326,8 +337,8 @@ def render_argv(outputs: list[Output], filter_threads: int | None = None) -> lis
     for out, (v, scanned) in zip(outputs, streams):
         enc = out.plan.encoder
         files.append(ffmpeg.output(
-            v, "file:" + out.path, format="mp4", **_CLEAN,
-            **{"c:v": "libx264", "preset": enc["preset"], "crf": enc["crf"],
+            v, path_arg(out.path), format="mp4", **_CLEAN,
+            **{"c:v": "libx264", "preset": enc.x264_preset, "crf": enc.crf,
                "profile:v": "high", "pix_fmt": "yuv420p", "color_primaries": "bt709",
                "color_trc": "bt709", "colorspace": "bt709", "color_range": "tv",
                "fps_mode": "cfr", "r": out.plan.fps, "write_tmcd": 0}))
@@ -342,8 +353,8 @@ def render_argv(outputs: list[Output], filter_threads: int | None = None) -> lis
 def mux_argv(video: str, audio: str, output: str) -> list[str]:
     """Picture and sound into the published mp4, both copied, the index at the front so
     a browser starts playing before the whole file is loaded."""
-    out = ffmpeg.output(ffmpeg.input("file:" + video).video, ffmpeg.input("file:" + audio).audio,
-                        "file:" + output, format="mp4", c="copy", movflags="+faststart",
+    out = ffmpeg.output(ffmpeg.input(path_arg(video)).video, ffmpeg.input(path_arg(audio)).audio,
+                        path_arg(output), format="mp4", c="copy", movflags="+faststart",
                         write_tmcd=0, **_CLEAN)
     return [*QUIET, "-y", *out.get_args()]
 

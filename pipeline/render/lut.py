@@ -1,11 +1,8 @@
 """HDR (HLG/PQ) → BT.709 SDR as a 3D LUT, made once by ffmpeg's own float tone-mapping chain.
 
-The exact chain (zscale linearise, BT.2020 → BT.709, mobius tone-map, BT.709 transfer) costs
-about five times the decode of the clip when run per pixel in float. The same function
-sampled on a 64³ grid and applied with `lut3d` (tetrahedral) after scaling to the output size
-differs from it by 1.7 code values on average (Y'CbCr, 1080p HLG test clip; 4.3 per RGB channel
-on a detailed test card, where no tone-mapping at all is 56 off), and runs about as fast as the
-decode: for 5 s of 1080p HLG, 6.0 s (float chain) vs 2.0 s (LUT) vs 1.1 s (decode only).
+The float chain run per pixel costs about five times the decode of the clip; the same function
+sampled on a 64³ grid and applied with `lut3d` after scaling is as fast as the decode and
+within two code values of it (CHANGELOG.md, 2026-11-27).
 """
 
 from __future__ import annotations
@@ -40,7 +37,7 @@ def lut_file(transfer: str, cache: Path) -> Path:
             raw = Path(tmp) / "hald.raw"
             ffmpeg.run([*graph.QUIET, "-f", "lavfi", "-i", f"haldclutsrc={LEVEL}",
                         "-vf", chain(transfer), "-frames:v", "1", "-f", "rawvideo",
-                        "file:" + str(raw)], cwd=Path(tmp))
+                        graph.path_arg(str(raw))], cwd=Path(tmp))
             cube = Path(tmp) / "lut.cube"
             cube.write_text(to_cube(np.fromfile(raw, "<u2")), encoding="ascii")
             os.replace(cube, path)  # atomic: a concurrent render sees all of it or none
