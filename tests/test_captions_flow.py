@@ -185,3 +185,64 @@ def test_next_video_transcribed_while_this_one_renders(job, monkeypatch, whisper
         cues = parse_srt((job.parent / "job.captions" / f"{name}.srt").read_text(encoding="utf-8"))
         assert cues and "Denkmal" in " ".join(c.text for c in cues)
         assert (job.parent / "out" / "t" / f"{name}.reels-small.mp4").is_file()
+
+
+def _cue_of(cues, t: float):
+    return next((c for c in cues if c.start - 0.0015 <= t < c.end), None)
+
+
+def test_uncertain_words_are_listed_at_their_cue_and_lose_the_mark_when_corrected(job):
+    code, out = _render(job)
+    assert code == 0, out
+    folder = job.parent / "out" / "t"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    doubtful = manifest["captions"]["denkmal"]["uncertain"]
+    sidecar = parse_srt((folder / "denkmal.srt").read_text(encoding="utf-8"))
+    assert doubtful, "espeak's IMG_0002 always has words base is unsure of"
+    for u in doubtful:
+        cue = _cue_of(sidecar, u["start"])  # the exported video's timeline: intro included
+        assert cue is not None and u["text"] in cue.text.split(), (u, sidecar)
+        assert u["end"] >= u["start"] and set(u["why"].split(",")) <= {"probability",
+                                                                        "dictionary"}
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert f"Bitte prüfen: {len(doubtful)} " in page and f"<mark>{doubtful[0]['text']}" in page
+    assert "to check" in out
+
+    # The press officer corrects the first doubtful word in the caption file: its mark goes.
+    caption_file = job.parent / "job.captions" / "denkmal.srt"
+    cues = parse_srt(caption_file.read_text(encoding="utf-8"))
+    first = doubtful[0]
+    cue = _cue_of(cues, first["start"] - 1.0)  # the caption file has no intro
+    tokens = cue.text.split()
+    i = tokens.index(first["text"])
+    fixed = cue.text.replace(first["text"], "Korrigiert", 1)
+    caption_file.write_text(caption_file.read_text(encoding="utf-8").replace(cue.text, fixed, 1),
+                            encoding="utf-8")
+    code, out = _render(job)
+    assert code == 0, out
+    again = json.loads((folder / "manifest.json").read_text())["captions"]["denkmal"]["uncertain"]
+    assert len(again) == len(doubtful) - 1, (i, again)
+    assert not any(u["text"] == "Korrigiert" for u in again)
+
+
+def test_ard_norm_shortens_lines_and_leaves_a_frame_between_cues(tmp_path):
+    make_kit(tmp_path / "brand" / "test", "captions: {norm: ard}\n"
+             "glossary: [Landesamt für Denkmalpflege]\n")
+    (tmp_path / "footage").mkdir()
+    shutil.copy(SPEECH_CLIP, tmp_path / "footage" / "denkmal.mov")
+    job = write_job(tmp_path, """\
+        name: t
+        brand: brand/test
+        footage: footage
+        targets: [reels-small]
+        """)
+    code, out = _render(job)
+    assert code == 0, out
+    folder = job.parent / "out" / "t"
+    report = json.loads((folder / "manifest.json").read_text())["captions"]["denkmal"]
+    assert report["norm"] == "ard" and report["over_limits"] == 0, report
+    cues = parse_srt((folder / "denkmal.srt").read_text(encoding="utf-8"))
+    assert cues and all(len(line) <= 37 for c in cues for line in c.text.split("\n"))
+    assert all(c.end - c.start >= 1.0 - 0.002 for c in cues)
+    assert all(b.start - a.end >= 1 / 30 for a, b in zip(cues, cues[1:]))  # a frame at 30 fps
+    assert "ARD/ZDF" in (folder / "index.html").read_text(encoding="utf-8")

@@ -103,9 +103,10 @@ def test_extend_for_reading_uses_the_gap_but_not_the_next_cue():
     assert out[1].end == pytest.approx(1.2 + RULES.min_seconds)
 
 
-def test_remove_overlaps():
+def test_remove_overlaps_leaves_a_frame_between_cues():
     out = remove_overlaps([Cue(0.0, 2.0, "a"), Cue(1.5, 3.0, "b")], RULES)
-    assert out[0].end == 1.5 and out[1].start == 1.5
+    assert out[0].end == pytest.approx(1.5 - RULES.gap) and out[1].start == 1.5
+    assert RULES.gap >= 1 / 25  # at least one frame at 25 fps and above
 
 
 def test_build_cues_meets_the_norms():

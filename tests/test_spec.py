@@ -39,7 +39,7 @@ def test_defaults_one_video_per_clip_sorted(tmp_path, footage):
     assert [v.name for v in job.videos] == ["a", "b"]
     assert job.name == "job" and job.targets == ("tiktok", "reels")
     assert job.reframe == "blur" and job.language == "de"
-    assert job.caption_style.max_chars == 42
+    assert job.caption_style.limit("max_chars") == 42 and job.caption_style.norm == "social"
 
 
 def test_times_and_glossary_layered(tmp_path, footage):
@@ -147,3 +147,13 @@ def test_cli_job_error_is_one_line_exit_2(tmp_path, footage):
     assert len(lines) == 1 and lines[0].startswith("error: ") and "reframe" in lines[0]
     assert "Traceback" not in out
     assert not (tmp_path / "out" / "job").exists() or not any((tmp_path / "out" / "job").iterdir())
+
+
+def test_caption_norm_sets_the_limits_and_a_wrong_one_is_named(tmp_path, footage):
+    make_kit(tmp_path / "brand" / "test", "captions: {norm: ard, max_cps: 14}\n")
+    job = load_job(write_job(tmp_path, "brand: brand/test\nfootage: footage\n"))
+    st = job.caption_style
+    assert (st.limit("max_chars"), st.limit("min_seconds"), st.limit("max_cps")) == (37, 1.0, 14)
+    make_kit(tmp_path / "brand" / "test", "captions: {norm: zdf}\n")
+    msg = _error(write_job(tmp_path, "brand: brand/test\nfootage: footage\n"))
+    assert "brand.yaml" in msg and "captions.norm" in msg and "'social' or 'ard'" in msg

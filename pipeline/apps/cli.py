@@ -155,7 +155,8 @@ def _summary(console: Console, result: Result) -> None:
 def _caption_table(reports: dict[str, CaptionReport]) -> Table:
     """What to check before publishing: readability and how sure Whisper was."""
     table = Table(title="Captions (correct them in the caption file, then render again)")
-    for col in ("video", "cues", "over limits", "slowest", "language", "confidence"):
+    for col in ("video", "cues", "over limits", "to check", "slowest", "language",
+                "confidence"):
         table.add_column(col)
     table.add_column("caption file", overflow="fold")
     for video, r in reports.items():
@@ -163,7 +164,8 @@ def _caption_table(reports: dict[str, CaptionReport]) -> Table:
         if r.language_probability is not None:
             lang += f" ({r.language_probability:.0%})"
         conf = f"{r.confidence:.0%}" if r.confidence is not None else "-"
-        table.add_row(video, str(r.cues), str(r.over_limits), f"{r.slowest_cps:.0f} cps",
+        table.add_row(video, str(r.cues), str(r.over_limits), str(len(r.uncertain)),
+                      f"{r.slowest_cps:.0f} cps",
                       lang, conf, r.caption_file or "")
     return table
 

@@ -75,17 +75,35 @@ class Bumper(_Strict):
         return self
 
 
+# The two caption norms a kit can choose. `social`: what short-video viewers read; `ard`: the
+# ARD/ZDF Untertitel-Standards (37 characters, 13-15 characters a second with 15 the limit,
+# at least 1 s on screen, a frame between cues, numbers and times written their way).
+NORMS: dict[str, dict[str, float]] = {
+    "social": {"max_chars": 42, "max_lines": 2, "max_cps": 20.0, "target_cps": 20.0,
+               "min_seconds": 0.7, "max_seconds": 7.0},
+    "ard": {"max_chars": 37, "max_lines": 2, "max_cps": 15.0, "target_cps": 13.0,
+            "min_seconds": 1.0, "max_seconds": 7.0},
+}
+
+
 class CaptionStyle(_Strict):
     size: int = Field(64, ge=16, le=200, description="font size in pixels at 1080 width")
     color: Colour = "#FFFFFF"
     highlight: Colour = "#FFCC00"
     outline: float = Field(4, ge=0, le=20)
     box: bool = False
-    max_chars: int = Field(42, ge=10, le=80)
-    max_lines: int = Field(2, ge=1, le=3)
-    max_cps: float = Field(20, gt=0)
-    min_seconds: float = Field(0.7, gt=0)
-    max_seconds: float = Field(7.0, gt=0)
+    norm: Literal["social", "ard"] = "social"
+    # Unset limits come from the norm; a kit may still set any of them itself.
+    max_chars: int | None = Field(None, ge=10, le=80)
+    max_lines: int | None = Field(None, ge=1, le=3)
+    max_cps: float | None = Field(None, gt=0)
+    min_seconds: float | None = Field(None, gt=0)
+    max_seconds: float | None = Field(None, gt=0)
+
+    def limit(self, name: str) -> float:
+        """A reading limit as the kit set it, else as its norm has it."""
+        value = getattr(self, name, None)
+        return NORMS[self.norm][name] if value is None else value
 
 
 class Transcription(_Strict):

@@ -18,12 +18,14 @@ from ..model.captions import Cue, Word, text_of
 class CueRules:
     max_chars: int = 42
     max_lines: int = 2
-    max_cps: float = 20.0
+    max_cps: float = 20.0       # above this a cue counts as over the limits
+    target_cps: float = 20.0    # a cue is kept up this long where the silence after it allows
     min_seconds: float = 0.7
     max_seconds: float = 7.0
     pause: float = 0.8          # a silence this long ends a cue
-    gap: float = 0.04           # kept between two cues so players show them as separate
+    gap: float = 0.04           # between two cues (a frame at 25 fps): players show them apart
     keep_together: tuple[str, ...] = ()   # glossary names: never broken across lines or cues
+    norm: str = "social"        # "ard" also writes numbers and clock times the ARD way
 
 
 # Words a line or cue may start with rather than end with (German and English).
@@ -146,7 +148,7 @@ def _layout(words: Group, rules: CueRules, max_lines: int) -> list[Group]:
 
 
 def _reading_time(cue_text: str, rules: CueRules) -> float:
-    return max(rules.min_seconds, len(cue_text.replace("\n", "")) / rules.max_cps)
+    return max(rules.min_seconds, len(cue_text.replace("\n", "")) / rules.target_cps)
 
 
 def extend_for_reading(cues: list[Cue], rules: CueRules) -> list[Cue]:
@@ -161,10 +163,10 @@ def extend_for_reading(cues: list[Cue], rules: CueRules) -> list[Cue]:
 
 
 def remove_overlaps(cues: list[Cue], rules: CueRules) -> list[Cue]:
-    """Cue times never overlap: an earlier cue ends where the next begins."""
+    """Cue times never overlap: an earlier cue ends `rules.gap` before the next begins."""
     out = []
     for i, c in enumerate(cues):
-        end = min(c.end, cues[i + 1].start) if i + 1 < len(cues) else c.end
+        end = min(c.end, cues[i + 1].start - rules.gap) if i + 1 < len(cues) else c.end
         out.append(replace(c, end=max(end, c.start + 0.01)))
     return out
 
@@ -190,15 +192,16 @@ def attach_words(cues: list[Cue], words: list[Word]) -> list[Cue]:
 
     Each cue takes the transcript's words that fall inside it. Where a person changed a word,
     the token count is unchanged and each token keeps its word's timing, so only that word
-    changes on screen; where they added or removed words, the cue's time is shared out by
-    token length.
+    changes on screen, and it loses its `uncertain` mark (a person has looked at it); where
+    they added or removed words, the cue's time is shared out by token length, unmarked.
     """
     out = []
     for c in cues:
         tokens = c.text.split()
         inside = [w for w in words if c.start <= (w.start + w.end) / 2 < c.end]
         if len(inside) == len(tokens):
-            timed = tuple(replace(w, text=t) for w, t in zip(inside, tokens))
+            timed = tuple(replace(w, text=t, uncertain=w.uncertain if t == w.text else None)
+                          for w, t in zip(inside, tokens))
         else:
             timed = _spread(tokens, c.start, c.end)
         out.append(replace(c, words=timed))
@@ -232,16 +235,20 @@ def _cps(c: Cue) -> float:
     return len(c.text.replace("\n", "")) / max(c.end - c.start, 0.001)
 
 
-def over_limits(c: Cue, rules: CueRules) -> bool:
+def over_limits(c: Cue, rules: CueRules, following: Cue | None = None) -> bool:
+    """Whether a cue breaks the norm: lines, length, reading speed, time on screen, or the gap
+    to the cue after it."""
     lines = c.text.split("\n")
     duration = c.end - c.start
     return (len(lines) > rules.max_lines or any(len(ln) > rules.max_chars for ln in lines)
             or _cps(c) > rules.max_cps + 0.05 or duration > rules.max_seconds + 0.01
-            or duration < rules.min_seconds - 0.01)
+            or duration < rules.min_seconds - 0.01
+            or (following is not None and following.start - c.end < rules.gap - 0.0015))
 
 
 def readability(cues: list[Cue], rules: CueRules) -> Readability:
-    return Readability(len(cues), sum(over_limits(c, rules) for c in cues),
+    following: list[Cue | None] = [*cues[1:], None]
+    return Readability(len(cues), sum(over_limits(c, rules, n) for c, n in zip(cues, following)),
                        max((_cps(c) for c in cues), default=0.0))
 
 

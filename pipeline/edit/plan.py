@@ -163,7 +163,7 @@ def _logo(kit: BrandKit, preset: Preset, start: float, end: float,
 def caption_block_height(kit: BrandKit, preset: Preset) -> int:
     """Pixels the burned-in captions may take above the bottom safe margin."""
     st = kit.spec.captions
-    return round((st.size * 1.25 * st.max_lines + 2 * st.outline) * preset.scale)
+    return round((st.size * 1.25 * st.limit("max_lines") + 2 * st.outline) * preset.scale)
 
 
 def _lower_third(clip: Clip, index: int, kit: BrandKit, preset: Preset, frames: int,

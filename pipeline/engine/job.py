@@ -5,6 +5,7 @@ result as it arrives.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sys
@@ -22,9 +23,12 @@ from ..config import presets
 from ..config.job import Job, Video, load_job
 from ..config.presets import all_presets, get_preset
 from ..edit.cues import CueRules, build_cues, readability
+from ..edit.lexicon import Lexicon, load_lexicon
+from ..edit.numbers import normalise_numbers
 from ..edit.plan import clip_range, frames_for, make_plan
+from ..edit.uncertain import mark_uncertain, uncertain_words
 from ..formats.srt import to_srt, to_vtt
-from ..model.captions import Cue
+from ..model.captions import Cue, Word
 from ..model.errors import JobError, MediaError, PipelineError, TranscribeError
 from ..model.manifest import CaptionOrigin, CaptionReport, Manifest
 from ..model.media import MediaInfo
@@ -185,6 +189,11 @@ class _Run:
         self.fps = get_preset(targets[0]).fps
         self.pending: dict[Any, tuple[str, _Video]] = {}
 
+    @functools.cached_property
+    def lexicon(self) -> Lexicon:
+        """The German word list and the glossary, loaded when a first transcript arrives."""
+        return load_lexicon(self.job.glossary)
+
     def go(self, videos: tuple[Video, ...], kit_infos: dict[str, MediaInfo]) -> None:
         for video in videos:
             self._guarded(self._start, video, kit_infos)
@@ -237,7 +246,8 @@ class _Run:
                 t = next(transcripts)
                 shift = offset - start
                 words = [replace(w, start=w.start + shift, end=w.end + shift) for w in t.words]
-                cues += build_cues(words, cue_rules(self.job))  # per clip: no cue spans a join
+                cues += build_cues(caption_words(words, self.job, self.lexicon),
+                                   cue_rules(self.job))  # per clip: no cue spans a join
             offset += end - start
         origin = _origin(self.job, list(heard.transcripts))
         path = caption_path(self.job, v.video)
@@ -254,11 +264,13 @@ class _Run:
 
     def _render(self, v: _Video, cues: list[Cue], origin: CaptionOrigin,
                 caption_file: Path | None) -> None:
-        self.result.captions[v.video.name] = CaptionReport(
-            **origin.model_dump(), **readability(cues, cue_rules(self.job)).to_json(),
-            caption_file=str(caption_file) if caption_file else None)
         v.plans = [make_plan(self.job, v.video, v.infos, cues, get_preset(t))
                    for t in self.targets]
+        self.result.captions[v.video.name] = CaptionReport(
+            **origin.model_dump(), **readability(cues, cue_rules(self.job)).to_json(),
+            caption_file=str(caption_file) if caption_file else None,
+            norm=self.job.caption_style.norm,
+            uncertain=uncertain_words(list(v.plans[0].cues)) if v.plans else [])
         fresh: list[EditPlan] = []
         for plan in v.plans:
             skipped = self._up_to_date(plan)
@@ -376,11 +388,21 @@ def _copy_output(twin: Output, plan: EditPlan, folder: Path, reporter: Reporter)
     return replace(twin, target=plan.target, path=folder / f"{label}.mp4")
 
 
+def caption_words(words: list[Word], job: Job, lexicon: Lexicon) -> list[Word]:
+    """A clip's transcribed words as the captions show them: numbers and times written the
+    ARD way when the kit's norm is `ard`, and every doubtful word marked."""
+    if job.caption_style.norm == "ard":
+        words = normalise_numbers(words)
+    return mark_uncertain(words, lexicon)
+
+
 def cue_rules(job: Job) -> CueRules:
     st = job.caption_style
-    return CueRules(max_chars=st.max_chars, max_lines=st.max_lines, max_cps=st.max_cps,
-                    min_seconds=st.min_seconds, max_seconds=st.max_seconds,
-                    keep_together=tuple(g for g in job.glossary if " " in g))
+    return CueRules(max_chars=int(st.limit("max_chars")), max_lines=int(st.limit("max_lines")),
+                    max_cps=st.limit("max_cps"), target_cps=min(st.limit("target_cps"),
+                                                                 st.limit("max_cps")),
+                    min_seconds=st.limit("min_seconds"), max_seconds=st.limit("max_seconds"),
+                    keep_together=tuple(g for g in job.glossary if " " in g), norm=st.norm)
 
 
 def _origin(job: Job, transcripts: list[Transcript]) -> CaptionOrigin:

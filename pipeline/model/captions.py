@@ -11,6 +11,7 @@ class Word:
     end: float
     text: str           # as spoken, with its punctuation: "Musterstadt."
     probability: float = 1.0
+    uncertain: str | None = None   # why a person should check it ("probability", …), or None
 
 
 @dataclass(frozen=True)

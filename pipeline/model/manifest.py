@@ -125,6 +125,7 @@ class CaptionOrigin(_Record):
 
 class CaptionReport(CaptionOrigin):
     """A video's captions: readability against the norm and how the text was made."""
+    norm: str | None = None         # "social" or "ard": what `over_limits` counts against
     cues: int = 0
     over_limits: int = 0
     slowest_cps: float = 0.0

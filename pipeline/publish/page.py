@@ -16,7 +16,13 @@ from pathlib import Path
 
 from ..formats.srt import parse_srt
 from ..model.captions import Cue
-from ..model.manifest import BrandColors, CaptionReport, Manifest, OutputEntry
+from ..model.manifest import (
+    BrandColors,
+    CaptionReport,
+    Manifest,
+    OutputEntry,
+    UncertainWord,
+)
 
 PAGE = "index.html"
 
@@ -229,13 +235,52 @@ def _captions(e: OutputEntry, r: CaptionReport | None, cues: list[Cue]) -> str:
     files = {"srt": e.captions.srt, "vtt": e.captions.vtt} if e.captions else {}
     links = "".join(f'<li><a href="{_e(f)}" download>Untertitel ({ext.upper()})</a></li>'
                     for ext, f in files.items() if f)
+    doubtful = r.uncertain if r else []
     lines = "".join(f'<li><span class="zeit">{_timecode(c.start)}</span> '
-                    f"{_e(c.text).replace(chr(10), '<br>')}</li>" for c in cues)
+                    f"{_marked(c, doubtful)}</li>" for c in cues)
     text = (f'<ol class="untertitel">{lines}</ol>' if lines
             else '<p class="klein">Keine Untertitel (keine Sprache erkannt).</p>')
     return ('<section class="bericht" aria-label="Untertitel">\n<h3>Untertitel</h3>\n'
-            f"{_report(r)}\n{text}\n"
+            f"{_report(r)}\n{_check_list(doubtful)}{text}\n"
             f'{f"<ul class=downloads>{links}</ul>" if links else ""}\n</section>')
+
+
+NORM_NAMES = {"social": "Social Media (42 Zeichen, 20 Zeichen/s)",
+              "ard": "ARD/ZDF (37 Zeichen, 15 Zeichen/s)"}
+# What each reason means to the person checking (manifest `why`, see edit/uncertain.py).
+WHY = {"probability": "undeutlich gehört", "dictionary": "nicht im Wörterbuch"}
+
+
+def _why(why: str) -> str:
+    return " und ".join(WHY.get(w, w) for w in why.split(","))
+
+
+def _check_list(doubtful: list[UncertainWord]) -> str:
+    """The words to check, with their time in the video, before the full caption text."""
+    if not doubtful:
+        return ""
+    items = "".join(f'<li><span class="zeit">{_timecode(u.start)}</span> '
+                    f'<mark>{_e(u.text)}</mark> <span class="klein">({_why(u.why)})</span></li>'
+                    for u in doubtful)
+    return (f'<p class="warn-text">Bitte prüfen: {len(doubtful)} '
+            f'{"Wort" if len(doubtful) == 1 else "Wörter"}</p>\n'
+            f'<ul class="pruefen">{items}</ul>\n')
+
+
+def _marked(c: Cue, doubtful: list[UncertainWord]) -> str:
+    """A cue's text with its doubtful words highlighted, line breaks kept."""
+    todo = [u.text for u in doubtful if c.start - 0.0015 <= u.start < c.end]
+    lines = []
+    for line in c.text.split("\n"):
+        tokens = []
+        for token in line.split(" "):
+            if token in todo:
+                todo.remove(token)
+                tokens.append(f"<mark>{_e(token)}</mark>")
+            else:
+                tokens.append(_e(token))
+        lines.append(" ".join(tokens))
+    return "<br>".join(lines)
 
 
 def _report(r: CaptionReport | None) -> str:
@@ -252,6 +297,9 @@ def _report(r: CaptionReport | None) -> str:
     rows = [("Einblendungen", str(r.cues)),
             ("Über Grenzwerten", f'<span class="warn-text">{over}, bitte prüfen</span>'
              if over else "0"),
+            ("Norm", NORM_NAMES.get(r.norm or "", r.norm or "–")),
+            ("Unsichere Wörter", f'<span class="warn-text">{len(r.uncertain)}</span>'
+             if r.uncertain else "0"),
             ("Lesetempo max.", f"{de_number(r.slowest_cps, 0)} Zeichen/s"),
             ("Sprache", lang),
             ("Erkennung", f"{de_number(100 * conf, 0)} % sicher" if conf is not None else "–"),
@@ -336,6 +384,8 @@ a:focus-visible {{ outline: 3px solid {accent}; outline-offset: 2px; }}
   border-top: 1px solid #d5dbe1; padding-top: 6px; }}
 .untertitel li {{ break-inside: avoid; margin-bottom: 4px; }}
 .zeit {{ font-variant-numeric: tabular-nums; color: #4a5560; font-size: .85rem; }}
+mark {{ background: #ffe9a8; color: inherit; padding: 0 2px; border-radius: 2px; }}
+.pruefen {{ list-style: none; padding: 0; margin: 4px 0 8px; }}
 .abspielfehler {{ color: #b3261e; max-width: 162px; font-size: .8rem; }}
 code {{ font-size: .85em; word-break: break-all; }}
 """
