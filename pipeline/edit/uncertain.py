@@ -17,7 +17,7 @@ from .lexicon import Lexicon, check
 
 # Below this probability Whisper's word is marked (chosen on the real-speech development set,
 # benchmarks/README.md "Uncertain words").
-PROBABILITY_THRESHOLD = 0.5
+PROBABILITY_THRESHOLD = 0.6
 PROBABILITY = "probability"   # the reasons, as the manifest records them
 DICTIONARY = "dictionary"
 
