@@ -84,7 +84,9 @@ def test_the_tests_small_targets_exist_only_where_a_presets_file_adds_them(
         tmp_path, footage, monkeypatch):
     monkeypatch.delenv("PIPELINE_PRESETS")
     msg = _error(_job(tmp_path, "targets: [tiktok-small]\n"))
-    assert msg.endswith("known targets: tiktok, reels, tiktok-fast, reels-fast"), msg
+    assert msg.endswith("known targets: tiktok, reels, shorts, feed, square, landscape, "
+                        "tiktok-fast, reels-fast, shorts-fast, feed-fast, square-fast, "
+                        "landscape-fast"), msg
     extra = tmp_path / "presets.yaml"
     extra.write_text("site: {like: reels, width: 720}\n", encoding="utf-8")
     monkeypatch.setenv("PIPELINE_PRESETS", str(extra))

@@ -16,6 +16,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -79,7 +80,9 @@ class VideoSpec(_Strict):
 
 
 class CaptionsSpec(_Strict):
-    burn_in: bool = True
+    # true/false for every target, or the targets that get them (`[tiktok, reels]`: the
+    # website's `landscape` player shows the SRT/VTT instead, which viewers can restyle)
+    burn_in: bool | list[str] = True
     style: Literal["block", "word"] = "block"
     glossary: list[str] = []
 
@@ -98,6 +101,16 @@ class JobFile(_Strict):
     captions: CaptionsSpec = CaptionsSpec()
     transcription: TranscriptionSpec = TranscriptionSpec()
     videos: list[VideoSpec] | None = None
+
+    @field_validator("captions")
+    @classmethod
+    def _burn_in_targets(cls, captions: CaptionsSpec, info: ValidationInfo) -> CaptionsSpec:
+        targets = info.data.get("targets") or []
+        for t in captions.burn_in if isinstance(captions.burn_in, list) else []:
+            if t not in targets:
+                raise ValueError(f"burn_in: '{t}' is not one of this job's targets "
+                                 f"({', '.join(targets)})")
+        return captions
 
     @field_validator("targets")
     @classmethod
@@ -134,12 +147,19 @@ class Job:
     language: str
     targets: tuple[str, ...]
     reframe: str
-    burn_in: bool
+    burn_in: bool | tuple[str, ...]
     caption_style_name: str
     caption_style: CaptionStyle
     glossary: tuple[str, ...]
     model: str
     videos: tuple[Video, ...]
+
+    def burns_in(self, target: str, base: str | None = None) -> bool:
+        """Whether `target` (or the built-in target it was scaled from) gets burned-in
+        captions."""
+        if isinstance(self.burn_in, bool):
+            return self.burn_in
+        return target in self.burn_in or (base is not None and base in self.burn_in)
 
 
 def load_job(path: Path, brands_dir: Path | None = None) -> Job:
@@ -159,7 +179,8 @@ def load_job(path: Path, brands_dir: Path | None = None) -> Job:
     return Job(
         path=path.resolve(), name=safe_name(spec.name or path.stem), brand=brand, footage=footage,
         language=spec.language, targets=tuple(spec.targets), reframe=spec.reframe,
-        burn_in=spec.captions.burn_in, caption_style_name=spec.captions.style,
+        burn_in=spec.captions.burn_in if isinstance(spec.captions.burn_in, bool)
+        else tuple(spec.captions.burn_in), caption_style_name=spec.captions.style,
         caption_style=kit.captions,
         glossary=tuple(dict.fromkeys([*kit.glossary, *spec.captions.glossary])),
         model=model, videos=videos,

@@ -19,6 +19,14 @@ from ..model.plan import SafeZone
 
 
 @dataclass(frozen=True)
+class Limit:
+    """One platform's upload limits for a file (None: none worth a warning)."""
+    name: str
+    max_seconds: float | None = None
+    max_bytes: int | None = None
+
+
+@dataclass(frozen=True)
 class Preset:
     name: str
     width: int
@@ -36,11 +44,17 @@ class Preset:
     max_bytes: int | None = None   # the platform's upload limit for one file
     label: str = ""                # the platform's name as the gallery page shows it
     base: str | None = None        # the built-in target a scaled copy was made from
+    also: tuple[Limit, ...] = ()   # further platforms the same file is for, with their limits
 
     @property
     def scale(self) -> float:
-        """Size relative to the 1080-wide design the brand kit's pixel values refer to."""
-        return self.width / 1080
+        """Size relative to the 1080-pixel design the brand kit's pixel values refer to: the
+        shorter side, so captions on 1920x1080 are as large as on 1080x1920."""
+        return min(self.width, self.height) / 1080
+
+    def limits(self) -> tuple[Limit, ...]:
+        """Every platform this target is for, the main one first."""
+        return (Limit(self.label or self.name, self.max_seconds, self.max_bytes), *self.also)
 
 
 # Upload limits, as publishing tools' documentation reported them in November 2026 (the
@@ -66,6 +80,36 @@ TIKTOK = Preset(
     label="TikTok",
     safe=SafeZone(top=250, bottom=420, left=_EDGE, right=170),
 )
+# - YouTube Shorts: 3 minutes since October 2024, 256 GB; title, channel and subscribe button
+#   over the bottom quarter, the like/comment/share column on the right.
+SHORTS = Preset(
+    name="shorts", width=1080, height=1920, max_seconds=180.0, max_bytes=256_000_000_000,
+    label="YouTube Shorts",
+    safe=SafeZone(top=240, bottom=480, left=_EDGE, right=190),
+)
+# - Feeds (4:5 and 1:1): Instagram's feed takes 60 minutes and 4 GB from the app, Facebook 240
+#   minutes and 10 GB, LinkedIn 10 minutes from the app and 5 GB. Feeds lay no buttons over
+#   the video; Instagram's profile grid shows a 3:4 middle cut, so the sides keep 5 %.
+_FEEDS = (Limit("Facebook", 14_400.0, 10_000_000_000), Limit("LinkedIn", 600.0, 5_000_000_000))
+FEED = Preset(
+    name="feed", width=1080, height=1350, max_seconds=3_600.0, max_bytes=4_000_000_000,
+    label="Instagram-Feed", also=_FEEDS,
+    safe=SafeZone(top=68, bottom=68, left=54, right=54),
+)
+SQUARE = Preset(
+    name="square", width=1080, height=1080, max_seconds=3_600.0, max_bytes=4_000_000_000,
+    label="Instagram-Feed (quadratisch)", also=_FEEDS,
+    safe=SafeZone(top=54, bottom=54, left=54, right=54),
+)
+# - Landscape: the authority's website (its own player shows the SRT/VTT), YouTube (12 hours,
+#   256 GB; the player's controls over the bottom tenth), Mastodon (99 MB on mastodon.social
+#   since 4.x; instances set their own) and X (2:20 min and 512 MB without a subscription).
+LANDSCAPE = Preset(
+    name="landscape", width=1920, height=1080, label="Website",
+    also=(Limit("YouTube", 43_200.0, 256_000_000_000), Limit("Mastodon", None, 99_000_000),
+          Limit("X", 140.0, 512_000_000)),
+    safe=SafeZone(top=54, bottom=108, left=96, right=96),
+)
 
 
 def scaled(base: Preset, width: int, name: str, label: str) -> Preset:
@@ -76,19 +120,22 @@ def scaled(base: Preset, width: int, name: str, label: str) -> Preset:
     return Preset(
         name=name, width=width, height=height, x264_preset="veryfast",
         max_seconds=base.max_seconds, max_bytes=base.max_bytes, label=label, base=base.name,
+        also=base.also,
         safe=SafeZone(*(round(v * f) for v in (s.top, s.bottom, s.left, s.right))),
     )
 
 
-BUILT_IN: dict[str, Preset] = {p.name: p for p in (
-    TIKTOK, REELS, scaled(TIKTOK, 540, "tiktok-fast", "TikTok (Vorschau)"),
-    scaled(REELS, 540, "reels-fast", "Instagram Reels (Vorschau)"))}
+_FULL = (TIKTOK, REELS, SHORTS, FEED, SQUARE, LANDSCAPE)
+BUILT_IN: dict[str, Preset] = {
+    **{p.name: p for p in _FULL},
+    **{f"{p.name}-fast": scaled(p, p.width // 2, f"{p.name}-fast", f"{p.label} (Vorschau)")
+       for p in _FULL}}
 
 
 class _Scaled(BaseModel):
     model_config = ConfigDict(extra="forbid")
     like: str
-    width: int = Field(ge=64, le=1080, multiple_of=2)
+    width: int = Field(ge=64, le=1920, multiple_of=2)
 
 
 def all_presets() -> dict[str, Preset]:

@@ -95,7 +95,7 @@ def make_plan(job: Job, video: Video, infos: dict[str, MediaInfo], body_cues: li
         segments.append(outro)
     logo = _logo(kit, preset, clip_start_frame / preset.fps, clip_end_frame / preset.fps, assets)
     captions = None
-    if job.burn_in and cues:
+    if job.burns_in(preset.name, preset.base) and cues:
         captions = "captions.ass"
         assets.append(FontAsset("font" + kit.caption_font.suffix.lower(), str(kit.caption_font)))
         assets.append(AssAsset(captions, _ass_style(job, preset)))
@@ -153,7 +153,7 @@ def _logo(kit: BrandKit, preset: Preset, start: float, end: float,
         return None
     spec = kit.spec.logo
     s = preset.safe
-    width = max(2, round(spec.width * preset.width))
+    width = max(2, round(spec.width * min(preset.width, preset.height)))  # of the portrait width
     assets.append(LogoAsset("logo.png", str(kit.logo), width, spec.opacity))
     vertical, horizontal = spec.position.split("-")
     return Overlay("logo.png", spec.position, s.left if horizontal == "left" else s.right,
@@ -173,7 +173,7 @@ def _lower_third(clip: Clip, index: int, kit: BrandKit, preset: Preset, frames: 
         return ()
     s = preset.safe
     name = f"lower_third_{index}.png"
-    width = round((preset.width - s.left - s.right) * 0.85)
+    width = round((min(preset.width, preset.height) - s.left - s.right) * 0.85)
     c = kit.spec.colors
     assets.append(LowerThirdAsset(name, width, lt.name, lt.role, str(kit.title_font),
                                   c.primary, c.accent, c.text))

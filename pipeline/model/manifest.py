@@ -48,7 +48,7 @@ class WorkerEntry(_Record):
 class JobOptions(_Record):
     language: str
     reframe: str
-    burn_in: bool
+    burn_in: bool | list[str]       # every target, or the targets listed
     caption_style: str
     glossary: list[str] = []
 
@@ -85,7 +85,8 @@ class OutputEntry(_Record):
     video: str
     title: str | None = None
     target: str
-    platform: Platform
+    platform: Platform              # the main platform the target is for
+    platforms: list[Platform] = []  # every platform the file is for, the main one first
     file: str                       # beside the manifest
     sha256: str
     bytes: int

@@ -80,6 +80,7 @@ def output_entry(o: Output, job: Job, report: CaptionReport, job_hash: str, kit_
     cover = CoverEntry(file=f"{stem}.jpg", **pick) if (folder / f"{stem}.jpg").is_file() else None
     return OutputEntry(
         video=o.video, title=title, target=o.target, platform=platform(o.target),
+        platforms=platforms(o.target),
         file=o.path.name, sha256=sha256(o.path), bytes=o.path.stat().st_size,
         duration=round(o.duration, 3), probe=probe_summary(o.path), cover=cover,
         captions=_sidecars(folder, o.video), job_sha256=job_hash, kit_sha256=kit_hash_,
@@ -97,6 +98,16 @@ def platform(target: str) -> Platform:
     return Platform(name=p.label or p.name, max_seconds=p.max_seconds, max_bytes=p.max_bytes)
 
 
+def platforms(target: str) -> list[Platform]:
+    """Every platform a target's file is for (a landscape file: website, YouTube, Mastodon,
+    X), each with its upload limits."""
+    p = all_presets().get(target)
+    if p is None:
+        return [Platform(name=target)]
+    return [Platform(name=lim.name, max_seconds=lim.max_seconds, max_bytes=lim.max_bytes)
+            for lim in p.limits()]
+
+
 def probe_summary(path: Path) -> Probe:
     """The written file as PyAV reads it: what an upload check would look at."""
     i = probe(path)
@@ -106,7 +117,8 @@ def probe_summary(path: Path) -> Probe:
 
 
 def job_options(job: Job) -> JobOptions:
-    return JobOptions(language=job.language, reframe=job.reframe, burn_in=job.burn_in,
+    burn_in = job.burn_in if isinstance(job.burn_in, bool) else list(job.burn_in)
+    return JobOptions(language=job.language, reframe=job.reframe, burn_in=burn_in,
                       caption_style=job.caption_style_name, glossary=list(job.glossary))
 
 
@@ -141,7 +153,9 @@ def _upgrade(entry: object) -> OutputEntry | None:
     settings it cannot read dropped (they only describe); None if not even the file is known."""
     if not isinstance(entry, dict):
         return None
-    entry = {"platform": platform(str(entry.get("target", ""))).model_dump(), **entry}
+    target = str(entry.get("target", ""))
+    entry = {"platform": platform(target).model_dump(),
+             "platforms": [p.model_dump() for p in platforms(target)], **entry}
     try:
         return OutputEntry.model_validate(entry)
     except ValidationError:

@@ -21,6 +21,7 @@ from ..model.manifest import (
     CaptionReport,
     Manifest,
     OutputEntry,
+    Platform,
     UncertainWord,
 )
 
@@ -107,8 +108,14 @@ def _timecode(seconds: float) -> str:
 
 
 def warnings(entry: OutputEntry) -> list[str]:
-    """What stops this file from being uploaded to its platform as it is (German)."""
-    p = entry.platform
+    """What stops this file from being uploaded to one of its platforms as it is (German)."""
+    out = []
+    for p in entry.platforms or [entry.platform]:
+        out += _over(entry, p)
+    return out
+
+
+def _over(entry: OutputEntry, p: Platform) -> list[str]:
     out = []
     if p.max_seconds and entry.duration > p.max_seconds:
         out.append(f"Zu lang für {p.name}: {de_seconds(entry.duration)}, erlaubt sind "
@@ -124,13 +131,13 @@ def _platform_notes(outputs: list[OutputEntry]) -> str:
     rows = []
     for target in dict.fromkeys(e.target for e in outputs):
         entries = [e for e in outputs if e.target == target]
-        p = entries[0].platform
-        bad = sum(bool(warnings(e)) for e in entries)
-        state = (f'<span class="warn-text">{bad} von {len(entries)} Dateien überschreiten '
-                 f'die Grenzen</span>' if bad else f"alle {len(entries)} Dateien passen")
-        rows.append(f"<tr><th scope=\"row\">{_e(p.name)}</th>"
-                    f"<td>{_limit(p.max_seconds, de_seconds)}</td>"
-                    f"<td>{_limit(p.max_bytes, de_bytes)}</td><td>{state}</td></tr>")
+        for p in entries[0].platforms or [entries[0].platform]:
+            bad = sum(bool(_over(e, p)) for e in entries)
+            state = (f'<span class="warn-text">{bad} von {len(entries)} Dateien überschreiten '
+                     f'die Grenzen</span>' if bad else f"alle {len(entries)} Dateien passen")
+            rows.append(f"<tr><th scope=\"row\">{_e(p.name)}</th>"
+                        f"<td>{_limit(p.max_seconds, de_seconds)}</td>"
+                        f"<td>{_limit(p.max_bytes, de_bytes)}</td><td>{state}</td></tr>")
     if not rows:
         return ""
     return ('<section class="hinweise" aria-labelledby="h-plattformen">\n'

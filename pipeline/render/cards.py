@@ -68,11 +68,11 @@ def card_png(dst: Path, size: tuple[int, int], *, background: str, text_color: s
     if logo is not None:
         with Image.open(logo) as lg:
             lg = lg.convert("RGBA")
-            lw = round(inner_w * 0.7)
+            lw = round(min(inner_w, h) * 0.7)  # a landscape card's logo as on portrait
             lg = lg.resize((lw, max(1, round(lg.height * lw / lg.width))), Image.LANCZOS)
         im.paste(lg, (centre_x - lw // 2, y), lg)
         y += lg.height + round(h * 0.04)
-    lines, tfont = _wrap(title, font, round(w * 0.085), inner_w)
+    lines, tfont = _wrap(title, font, round(min(w, h) * 0.085), inner_w)
     for ln in lines:
         draw.text((centre_x, y), ln, font=tfont, fill=text_color, anchor="mt")
         y += round(tfont.size * 1.2)
@@ -82,7 +82,7 @@ def card_png(dst: Path, size: tuple[int, int], *, background: str, text_color: s
                    fill=accent)
     y += round(h * 0.03)
     if subtitle:
-        sfont = _fit_font(font, subtitle, round(w * 0.05), inner_w)
+        sfont = _fit_font(font, subtitle, round(min(w, h) * 0.05), inner_w)
         draw.text((centre_x, y), subtitle, font=sfont, fill=text_color, anchor="mt")
     im.save(dst)
 
@@ -115,8 +115,8 @@ def cover_image(frame: Path, dst: Path, *, title: str, font: Path, text_color: s
         out = im.convert("RGB")
     w, h = out.size
     top, bottom, left, right = safe.top, safe.bottom, safe.left, safe.right
-    pad = round(w * 0.04)
-    lines, tfont = _wrap(title, font, round(w * 0.075), w - left - right - 2 * pad)
+    pad = round(min(w, h) * 0.04)
+    lines, tfont = _wrap(title, font, round(min(w, h) * 0.075), w - left - right - 2 * pad)
     line_h = round(tfont.size * 1.2)
     bar = max(2, round(h * 0.006))
     y0 = max(top, h - bottom - (bar + 2 * pad + line_h * len(lines)))
