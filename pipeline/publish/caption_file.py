@@ -41,7 +41,7 @@ def caption_path(job: Job, video: Video) -> Path:
     return job.path.parent / f"{job.path.stem}.captions" / f"{video.name}.srt"
 
 
-def _meta_path(srt: Path) -> Path:
+def meta_path(srt: Path) -> Path:
     return srt.with_name(f".{srt.stem}.json")
 
 
@@ -53,7 +53,7 @@ def read_caption_file(path: Path, cut: list) -> CaptionFile:
         raise MediaError(path, "caption file is not UTF-8 text; save it as UTF-8") from None
     meta: dict = {}
     try:
-        meta = json.loads(_meta_path(path).read_text(encoding="utf-8"))
+        meta = json.loads(meta_path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         pass  # no word timings: they are spread over each cue instead
     words = [Word(**w) for w in meta.get("words", [])]
@@ -75,7 +75,7 @@ def write_caption_file(path: Path, cues: list[Cue], origin: CaptionOrigin, cut: 
     if path.exists():
         return
     words = [w.__dict__ for c in cues for w in c.words]
-    write_text(_meta_path(path), json.dumps({"version": VERSION, "cut": cut,
+    write_text(meta_path(path), json.dumps({"version": VERSION, "cut": cut,
                                              "origin": origin.model_dump(), "words": words},
                                             ensure_ascii=False, indent=1))
     write_text(path, to_srt(cues))

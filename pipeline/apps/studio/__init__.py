@@ -1,0 +1,1 @@
+"""The `studio` web app: review, correct and approve the videos in the browser, locally."""

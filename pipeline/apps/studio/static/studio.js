@@ -1,0 +1,453 @@
+// The studio's page: plain JavaScript against the JSON API (docs/studio-api.md). Every text
+// from a job or caption file is set with textContent, never as HTML.
+"use strict";
+
+const STATUS = {
+  idle: "bereit", queued: "in der Warteschlange", running: "wird gerendert", done: "fertig",
+  failed: "fehlgeschlagen", interrupted: "unterbrochen – bitte erneut rendern",
+};
+const CONFLICT = "Jemand anderes hat diese Untertitel inzwischen gespeichert. Laden Sie sie " +
+  "neu („Verwerfen und neu laden“) und wiederholen Sie Ihre Änderung.";
+
+const state = { job: null, view: null, video: null, captions: null, events: null, dirty: false };
+const $ = (id) => document.getElementById(id);
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === "class") node.className = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (k === "text") node.textContent = v;
+    else if (v !== false && v != null) node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children) node.append(c);
+  return node;
+}
+
+async function api(method, path, body) {
+  const init = { method, headers: {}, credentials: "same-origin" };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const r = await fetch(path, init);
+  const data = r.headers.get("content-type")?.includes("json") ? await r.json() : null;
+  if (!r.ok) {
+    const err = new Error((data && data.error) || `Fehler ${r.status}`);
+    err.status = r.status;
+    throw err;
+  }
+  return data;
+}
+
+function say(id, text, bad = false) {
+  const node = $(id);
+  node.textContent = text;
+  node.classList.toggle("bad", bad);
+}
+
+function clock(t) {
+  const m = Math.floor(t / 60), s = (t - m * 60).toFixed(1).padStart(4, "0");
+  return `${m}:${s.replace(".", ",")}`;
+}
+
+// --- jobs ------------------------------------------------------------------------------------
+
+async function loadJobs() {
+  const jobs = await api("GET", "/api/jobs");
+  const list = $("job-list");
+  list.replaceChildren(...jobs.map((j) => el("li", {},
+    el("a", { href: `#job=${encodeURIComponent(j.id)}`,
+              "aria-current": j.id === state.job ? "page" : false },
+       el("span", { text: j.id }),
+       el("span", { class: `state ${j.status}`, text: STATUS[j.status] || j.status })))));
+  if (!jobs.length) list.append(el("li", { class: "hint", text: "Noch keine Aufträge." }));
+}
+
+async function loadForm() {
+  const [kits, targets] = await Promise.all([api("GET", "/api/kits"), api("GET", "/api/targets")]);
+  $("job-kit").replaceChildren(...kits.map((k) => el("option", { value: k.name, text: k.name })));
+  $("job-targets").replaceChildren(...targets.map((t, i) => el("label", {},
+    el("input", { type: "checkbox", name: "targets", value: t.name, checked: i < 2 }),
+    `${t.name} – ${t.label}`)));
+}
+
+async function createJob(ev) {
+  ev.preventDefault();
+  const form = ev.target;
+  const targets = [...form.querySelectorAll("input[name=targets]:checked")].map((c) => c.value);
+  try {
+    const { id } = await api("POST", "/api/jobs", {
+      name: form.name.value.trim(), brand: form.brand.value, targets });
+    say("new-job-message", `Auftrag „${id}“ angelegt.`);
+    form.name.value = "";
+    location.hash = `job=${encodeURIComponent(id)}`;
+  } catch (e) {
+    say("new-job-message", e.message, true);
+  }
+}
+
+async function openJob(id) {
+  state.job = id;
+  state.video = null;
+  $("empty").hidden = true;
+  $("job").hidden = false;
+  $("editor").hidden = true;
+  await Promise.all([loadJobs(), refreshJob()]);
+  if (["queued", "running"].includes(state.view.status)) follow();
+}
+
+async function refreshJob() {
+  const v = await api("GET", `/api/jobs/${encodeURIComponent(state.job)}`);
+  state.view = v;
+  $("job-title").textContent = `Auftrag ${v.id}`;
+  $("job-status").textContent = STATUS[v.status] || v.status;
+  $("job-errors").replaceChildren(...v.errors.map((e) => el("li", { text: e })));
+  const busy = ["queued", "running"].includes(v.status);
+  $("render-fast").disabled = busy || !v.videos.length;
+  $("render-full").disabled = busy || !v.videos.length;
+  $("videos").replaceChildren(...v.videos.map(videoRow));
+  if (!v.videos.length) $("videos").append(el("li", { class: "hint",
+    text: "Noch keine Clips: laden Sie oben Videos hoch." }));
+  const zip = $("zip");
+  zip.hidden = !v.videos.some((x) => x.approved);
+  zip.href = `/api/jobs/${encodeURIComponent(v.id)}/download.zip`;
+  if (state.video) showVideoMeta();
+}
+
+function videoRow(v) {
+  const finals = v.outputs.filter((o) => !o.preview);
+  const what = finals.length ? "gerendert" : v.outputs.length ? "Vorschau" : "noch nicht gerendert";
+  return el("li", {},
+    el("strong", { text: v.title }),
+    el("span", { class: "badge", text: what }),
+    v.uncertain ? el("span", { class: "badge check", text: `${v.uncertain} zu prüfen` }) : "",
+    v.approved ? el("span", { class: "badge ok", text: "freigegeben" }) : "",
+    ...v.errors.map((e) => el("span", { class: "message bad", text: e })),
+    el("button", { type: "button", class: "secondary", onclick: () => openVideo(v.name),
+                   "aria-label": `${v.title} prüfen und bearbeiten` }, "Prüfen und bearbeiten"));
+}
+
+// --- uploads ---------------------------------------------------------------------------------
+
+function upload(file) {
+  const bar = el("progress", { max: 100, value: 0, "aria-label": `Hochladen: ${file.name}` });
+  const note = el("span", { text: file.name });
+  $("uploads").append(el("li", {}, note, bar));
+  return new Promise((resolve) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", `/api/jobs/${encodeURIComponent(state.job)}/clips`);
+    xhr.upload.onprogress = (e) => { if (e.lengthComputable) bar.value = 100 * e.loaded / e.total; };
+    xhr.onload = () => {
+      let body = {};
+      try { body = JSON.parse(xhr.responseText); } catch (_) { /* not JSON */ }
+      if (xhr.status === 201) {
+        bar.value = 100;
+        note.textContent = `${body.name}: hochgeladen`;
+      } else {
+        note.textContent = `${file.name}: ${body.error || "Fehler " + xhr.status}`;
+        note.className = "message bad";
+      }
+      resolve();
+    };
+    xhr.onerror = () => { note.textContent = `${file.name}: Verbindung unterbrochen`; resolve(); };
+    const form = new FormData();
+    form.append("file", file, file.name);
+    xhr.send(form);
+  });
+}
+
+async function uploadAll(files) {
+  for (const f of files) await upload(f);  // one at a time: the disk and the probe are shared
+  await refreshJob();
+}
+
+function setUpDrop() {
+  const drop = $("drop");
+  drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
+  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+  drop.addEventListener("drop", (e) => {
+    e.preventDefault();
+    drop.classList.remove("over");
+    uploadAll([...e.dataTransfer.files]);
+  });
+  $("clip-input").addEventListener("change", (e) => {
+    uploadAll([...e.target.files]);
+    e.target.value = "";
+  });
+}
+
+// --- render ----------------------------------------------------------------------------------
+
+async function render(fast) {
+  try {
+    await api("POST", `/api/jobs/${encodeURIComponent(state.job)}/render`, { fast });
+    await refreshJob();
+    follow();
+  } catch (e) {
+    $("job-errors").replaceChildren(el("li", { text: e.message }));
+  }
+}
+
+function follow() {
+  if (state.events) state.events.close();
+  const source = new EventSource(`/api/jobs/${encodeURIComponent(state.job)}/events`);
+  state.events = source;
+  source.addEventListener("progress", async (ev) => {
+    const s = JSON.parse(ev.data);
+    $("job-status").textContent = STATUS[s.status] || s.status;
+    $("render-progress").replaceChildren(...Object.entries(s.progress).map(([label, f]) =>
+      el("li", {}, el("span", { text: label }),
+         el("progress", { max: 1, value: f, "aria-label": `Fortschritt ${label}` }),
+         el("span", { text: `${Math.round(f * 100)} %` }))));
+    if (!["queued", "running"].includes(s.status)) {
+      source.close();
+      state.events = null;
+      await Promise.all([refreshJob(), loadJobs()]);
+      if (state.video) await loadCaptions();
+    }
+  });
+  source.onerror = () => { if (source.readyState === EventSource.CLOSED) state.events = null; };
+}
+
+// --- one video: player, cues, approval ---------------------------------------------------------
+
+function currentVideo() {
+  return state.view.videos.find((x) => x.name === state.video);
+}
+
+async function openVideo(name) {
+  state.video = name;
+  $("editor").hidden = false;
+  showVideoMeta();
+  await loadCaptions();
+  $("editor-title").focus?.();
+  $("editor").scrollIntoView({ behavior: "smooth", block: "start" });
+}
+
+function showVideoMeta() {
+  const v = currentVideo();
+  if (!v) return;
+  $("editor-title").textContent = `Video: ${v.title}`;
+  $("editor-title").setAttribute("tabindex", "-1");
+  const finals = v.outputs.filter((o) => !o.preview);
+  const best = finals[0] || v.outputs[0];
+  const player = $("player");
+  const src = best ? `${best.url}?b=${best.bytes}` : "";
+  if (player.dataset.src !== src) {
+    player.dataset.src = src;
+    if (src) player.src = src; else player.removeAttribute("src");
+    if (best?.cover) player.poster = best.cover;
+  }
+  player.setAttribute("aria-label", `Video ${v.title}`);
+  $("player-note").textContent = !best ? "Noch nicht gerendert: zuerst die Schnellvorschau rendern."
+    : best.preview ? "Schnellvorschau (geringere Qualität)." : `Fertiges Video (${best.target}).`;
+  const approve = $("approve");
+  approve.textContent = v.approved ? "Freigabe zurücknehmen" : "Video freigeben";
+  approve.setAttribute("aria-pressed", v.approved ? "true" : "false");
+  approve.disabled = !v.approved && !finals.length;
+  approve.title = approve.disabled ? "Erst für die Veröffentlichung rendern" : "";
+  const links = [...finals.map((o) => [o.url, `${o.target} (MP4, ${(o.bytes / 1e6).toFixed(1)} MB)`]),
+    ...Object.entries(v.subtitles).map(([k, url]) => [url, `Untertitel (${k.toUpperCase()})`])];
+  $("downloads").replaceChildren(...links.map(([url, text]) =>
+    el("li", {}, el("a", { href: url, download: "", text }))));
+  if (!links.length) $("downloads").append(el("li", { class: "hint", text: "Noch nichts." }));
+}
+
+async function loadCaptions() {
+  state.dirty = false;
+  say("save-message", "");
+  try {
+    state.captions = await api("GET",
+      `/api/jobs/${encodeURIComponent(state.job)}/videos/${encodeURIComponent(state.video)}/captions`);
+  } catch (e) {
+    state.captions = null;
+    $("cue-list").replaceChildren(el("li", { class: "hint", text: e.message }));
+    $("check-box").hidden = true;
+    $("save").disabled = true;
+    return;
+  }
+  $("save").disabled = false;
+  drawCues();
+}
+
+function tokensOf(cue) {
+  // A cue's words align with its tokens only when their counts match (as on the server).
+  const tokens = cue.text.split(/\s+/).filter(Boolean);
+  return tokens.length === cue.words.length ? tokens.map((t, i) => [t, cue.words[i]]) : null;
+}
+
+function cueText(cue) {
+  // The cue's text with its doubtful words in <mark>, line breaks kept.
+  const frag = document.createDocumentFragment();
+  const aligned = tokensOf(cue);
+  let i = 0;
+  cue.text.split("\n").forEach((line, n) => {
+    if (n) frag.append(el("br"));
+    line.split(/(\s+)/).forEach((part) => {
+      if (!part) return;
+      if (/^\s+$/.test(part)) { frag.append(part); return; }
+      const w = aligned && aligned[i] && aligned[i][1];
+      i += 1;
+      frag.append(w && w.uncertain ? el("mark", { title: `prüfen: ${w.uncertain}`, text: part }) : part);
+    });
+  });
+  return frag;
+}
+
+function drawCues() {
+  const offset = currentVideo()?.offset || 0;
+  const cues = state.captions.cues;
+  $("cue-list").replaceChildren(...cues.map((cue, i) => {
+    const text = el("div", { class: "text", contenteditable: "true", role: "textbox",
+      "aria-multiline": "true", "aria-label": `Untertitel ${i + 1} (${clock(cue.start)})`,
+      spellcheck: "true", lang: "de" }, cueText(cue));
+    text.addEventListener("input", () => {
+      cue.text = text.innerText.replace(/\n{2,}/g, "\n").trim();
+      state.dirty = true;
+      say("save-message", "Ungespeicherte Änderungen.");
+    });
+    return el("li", { class: "cue", "data-index": i },
+      el("button", { type: "button", class: "time", "aria-label": `Zu ${clock(cue.start)} springen`,
+                     onclick: () => seek(cue.start + offset) }, clock(cue.start)),
+      text,
+      el("div", { class: "tools" },
+        el("button", { type: "button", class: "secondary", onclick: () => split(i, text),
+                       "aria-label": `Untertitel ${i + 1} teilen` }, "Teilen"),
+        i + 1 < cues.length ? el("button", { type: "button", class: "secondary",
+          onclick: () => merge(i), "aria-label": `Untertitel ${i + 1} mit dem nächsten zusammenführen` },
+          "Mit nächstem zusammenführen") : ""));
+  }));
+  drawChecks();
+}
+
+function drawChecks() {
+  const offset = currentVideo()?.offset || 0;
+  const items = [];
+  state.captions.cues.forEach((cue) => (tokensOf(cue) || []).forEach(([token, w]) => {
+    if (w.uncertain) items.push([token, w]);
+  }));
+  $("check-box").hidden = !items.length;
+  $("check-list").replaceChildren(...items.map(([token, w]) => el("li", {},
+    el("mark", { text: token }),
+    el("button", { type: "button", class: "secondary", onclick: () => seek(w.start + offset),
+                   "aria-label": `Zu „${token}“ springen (${clock(w.start)})` }, clock(w.start)),
+    el("button", { type: "button", class: "secondary", onclick: () => addToGlossary(token),
+                   "aria-label": `„${token}“ zum Glossar hinzufügen` }, "Zum Glossar hinzufügen"))));
+}
+
+function seek(t) {
+  const p = $("player");
+  if (!p.src) return;
+  p.currentTime = t;
+  p.play().catch(() => {});
+}
+
+function highlight() {
+  if (!state.captions) return;
+  const t = $("player").currentTime - (currentVideo()?.offset || 0);
+  document.querySelectorAll(".cue").forEach((li) => {
+    const c = state.captions.cues[Number(li.dataset.index)];
+    li.classList.toggle("current", !!c && c.start <= t && t < c.end);
+  });
+}
+
+function caretWord(text) {
+  // The index of the word the caret is in (or before), or -1 when the caret is elsewhere.
+  const sel = window.getSelection();
+  if (!sel.rangeCount || !text.contains(sel.anchorNode)) return -1;
+  const range = document.createRange();
+  range.setStart(text, 0);
+  range.setEnd(sel.anchorNode, sel.anchorOffset);
+  return range.toString().split(/\s+/).filter(Boolean).length;
+}
+
+function split(i, textNode) {
+  const cue = state.captions.cues[i];
+  const tokens = cue.text.split(/\s+/).filter(Boolean);
+  if (tokens.length < 2) { say("save-message", "Ein einzelnes Wort lässt sich nicht teilen.", true); return; }
+  let at = caretWord(textNode);
+  if (at <= 0 || at >= tokens.length) at = Math.ceil(tokens.length / 2);
+  const aligned = tokensOf(cue);
+  const chars = tokens.slice(0, at).join(" ").length / tokens.join(" ").length;
+  const time = aligned ? aligned[at][1].start : cue.start + (cue.end - cue.start) * chars;
+  const cut = Math.min(Math.max(time, cue.start + 0.1), cue.end - 0.1);
+  const words = aligned ? cue.words : [];
+  state.captions.cues.splice(i, 1,
+    { start: cue.start, end: cut - 0.04 > cue.start ? cut - 0.04 : cut, text: tokens.slice(0, at).join(" "),
+      words: words.slice(0, at) },
+    { start: cut, end: cue.end, text: tokens.slice(at).join(" "), words: words.slice(at) });
+  state.dirty = true;
+  drawCues();
+  say("save-message", "Geteilt – noch nicht gespeichert.");
+}
+
+function merge(i) {
+  const [a, b] = state.captions.cues.slice(i, i + 2);
+  const sep = a.text.includes("\n") || b.text.includes("\n") ? " " : "\n";
+  state.captions.cues.splice(i, 2, { start: a.start, end: b.end, text: `${a.text}${sep}${b.text}`,
+                                     words: [...a.words, ...b.words] });
+  state.dirty = true;
+  drawCues();
+  say("save-message", "Zusammengeführt – noch nicht gespeichert.");
+}
+
+async function save() {
+  const path = `/api/jobs/${encodeURIComponent(state.job)}/videos/${encodeURIComponent(state.video)}/captions`;
+  try {
+    state.captions = await api("PUT", path, state.captions);
+    state.dirty = false;
+    drawCues();
+    say("save-message", "Gespeichert. Rendern Sie neu, damit das Video die Korrektur zeigt.");
+    await refreshJob();
+  } catch (e) {
+    say("save-message", e.status === 409 ? CONFLICT : e.message, true);
+  }
+}
+
+async function addToGlossary(word) {
+  const bare = word.replace(/^[„“"'»«(]+|[.,;:!?…"'“”»«)]+$/g, "");
+  try {
+    await api("POST", `/api/jobs/${encodeURIComponent(state.job)}/glossary`, { word: bare });
+    say("save-message", `„${bare}“ steht jetzt im Glossar dieses Auftrags.`);
+    if (!state.dirty) await loadCaptions();
+    await refreshJob();
+  } catch (e) {
+    say("save-message", e.message, true);
+  }
+}
+
+async function toggleApprove() {
+  const v = currentVideo();
+  try {
+    await api("POST", `/api/jobs/${encodeURIComponent(state.job)}/videos/${encodeURIComponent(v.name)}/approve`,
+              { approved: !v.approved });
+    await refreshJob();
+    say("approve-message", currentVideo().approved ? "Freigegeben." : "Freigabe zurückgenommen.");
+  } catch (e) {
+    say("approve-message", e.message, true);
+  }
+}
+
+// --- start -----------------------------------------------------------------------------------
+
+function route() {
+  const m = location.hash.match(/^#job=(.+)$/);
+  if (m) openJob(decodeURIComponent(m[1])).catch((e) => {
+    $("job-errors").replaceChildren(el("li", { text: e.message }));
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("new-job").addEventListener("submit", createJob);
+  $("render-fast").addEventListener("click", () => render(true));
+  $("render-full").addEventListener("click", () => render(false));
+  $("save").addEventListener("click", save);
+  $("reload").addEventListener("click", loadCaptions);
+  $("approve").addEventListener("click", toggleApprove);
+  $("player").addEventListener("timeupdate", highlight);
+  window.addEventListener("hashchange", route);
+  window.addEventListener("beforeunload", (e) => { if (state.dirty) e.preventDefault(); });
+  setUpDrop();
+  Promise.all([loadJobs(), loadForm()]).then(route);
+});

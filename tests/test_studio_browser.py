@@ -1,0 +1,118 @@
+"""The studio in real headless Chromium (Debian's, through Playwright; no browser download):
+the press officer's whole flow, from a new job to the ZIP holding the corrected word."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, make_kit
+from media import ffmpeg, make_clip
+from test_studio_api import start_studio, stop
+
+CHROMIUM = Path("/usr/bin/chromium")
+sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the "
+                               "test extra) for the studio's browser test")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium not installed "
+                                "(apt-get install chromium) - the studio's browser test needs it")
+WAIT = 240_000  # ms: Whisper and two renders on a busy two-core machine
+
+
+def speech_clip(path: Path) -> Path:
+    """Five seconds of the committed German speech under a test picture."""
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x180:r=30:d=5",
+           "-i", str(ROOT / "tests" / "data" / "speech_de.wav"), "-t", "5",
+           "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(path))
+    return path
+
+
+@pytest.fixture
+def studio(tmp_path):
+    data = tmp_path / "data"
+    make_kit(data / "brand" / "test")
+    proc, port = start_studio(data)
+    yield data, f"http://127.0.0.1:{port}/"
+    stop(proc)
+
+
+def test_create_upload_correct_rerender_approve_download(studio, tmp_path):
+    data, url = studio
+    clips = [speech_clip(tmp_path / "rede.mp4"),
+             make_clip(tmp_path / "ansicht.mp4", size="192x108", seconds=1.0, audio=False)]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM),
+                                    args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(accept_downloads=True)
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(url)
+            flow(page, data, clips)
+            assert errors == []
+        finally:
+            browser.close()
+
+
+def flow(page, data: Path, clips: list[Path]) -> None:
+    expect = sync_api.expect
+    # A new job: name, kit from the select, one small target.
+    page.get_by_label("Name").fill("presse")
+    page.get_by_label("Markenpaket").select_option("test")
+    for box in page.locator("#job-targets input").all():
+        box.set_checked(box.get_attribute("value") == "tiktok-small")
+    page.get_by_role("button", name="Auftrag anlegen").click()
+    expect(page.locator("#job-title")).to_have_text("Auftrag presse")
+    assert (data / "jobs" / "presse.yaml").is_file()
+    unlabelled = page.evaluate("""() => [...document.querySelectorAll(
+        'input:not([type=hidden]), select, button, [contenteditable]')].filter(e =>
+        !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim()
+        && !e.classList.contains('visually-hidden')).map(e => e.outerHTML)""")
+    assert unlabelled == []
+
+    # Two clips through the file input; each upload shows its own progress and result.
+    page.set_input_files("#clip-input", [str(c) for c in clips])
+    expect(page.locator("#uploads li", has_text="hochgeladen")).to_have_count(2, timeout=60_000)
+    expect(page.locator("#videos li")).to_have_count(2)
+    expect(page.get_by_role("link", name="Freigegebene Videos als ZIP herunterladen")).to_be_hidden()
+
+    # Quick preview: Whisper hears the speech, the cues appear beside the preview.
+    page.get_by_role("button", name="Schnellvorschau rendern").click()
+    expect(page.locator("#job-status")).to_have_text("fertig", timeout=WAIT)
+    page.get_by_role("button", name="rede prüfen und bearbeiten").click()
+    first = page.locator(".cue .text").first
+    expect(first).not_to_be_empty(timeout=30_000)
+    assert "-preview/" in page.locator("#player").get_attribute("src")
+    assert page.get_by_role("button", name="Video freigeben").is_disabled()
+    # Doubtful words are marked in the cues and listed first, as many as the API counts.
+    marks = page.locator(".cue mark").count()
+    assert page.locator("#check-list li").count() == marks
+    assert page.locator("#check-box").is_visible() == (marks > 0)
+
+    # Clicking a cue's time seeks the preview there and highlights the cue.
+    page.locator(".cue .time").first.click()
+    expect(page.locator(".cue").first).to_have_class("cue current", timeout=20_000)
+
+    # Correct one word and save.
+    words = first.inner_text().split()
+    words[0] = "Musterwort"
+    first.fill(" ".join(words))
+    page.get_by_role("button", name="Untertitel speichern").click()
+    expect(page.locator("#save-message")).to_contain_text("Gespeichert")
+    assert "Musterwort" in (data / "jobs" / "presse.captions" / "rede.srt").read_text()
+
+    # Render for publishing, approve, and download the approved videos as a ZIP.
+    page.get_by_role("button", name="Für die Veröffentlichung rendern").click()
+    expect(page.locator("#job-status")).to_have_text("fertig", timeout=WAIT)
+    expect(page.locator("#player-note")).to_contain_text("Fertiges Video")
+    page.get_by_role("button", name="Video freigeben").click()
+    expect(page.locator("#approve-message")).to_have_text("Freigegeben.")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Freigegebene Videos als ZIP herunterladen").click()
+    body = Path(download.value.path()).read_bytes()
+    with zipfile.ZipFile(io.BytesIO(body)) as z:
+        names = set(z.namelist())
+        assert {"rede.tiktok-small.mp4", "rede.tiktok-small.jpg", "rede.srt", "rede.vtt"} <= names
+        assert not any(n.startswith("ansicht") for n in names)  # not approved
+        assert "Musterwort" in z.read("rede.srt").decode("utf-8")
