@@ -37,7 +37,7 @@ def _job(root: Path, trim: str = "") -> Path:
 @pytest.fixture(scope="module")
 def delivered(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("delivery")
-    make_kit(root / "brand" / "test")
+    make_kit(root / "brand" / "test", "layout: per-target\n")  # a video per target on the page
     (root / "footage").mkdir()
     make_clip(root / "footage" / "a.mov", size="180x320", seconds=1.5)
     make_clip(root / "footage" / "b.mov", seconds=2.0, tone=660)

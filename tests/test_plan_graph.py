@@ -67,11 +67,27 @@ def test_plan_segments_frames_and_cue_offsets(job):
     assert plan.cues == (Cue(1.5, 2.5, "eins"), Cue(3.0, 4.0, "zwei"))
 
 
+def test_shared_layout_makes_the_9_16_targets_one_picture(job):
+    """The kit's default `layout: shared`: TikTok and Reels place everything inside both their
+    safe zones, so their plans differ only in the name (one encode); `per-target` keeps each."""
+    tiktok, reels = (make_plan(job, job.videos[0], _infos(job), [Cue(1.0, 2.0, "x")],
+                               get_preset(n)) for n in ("tiktok", "reels"))
+    assert replace(tiktok, target="") == replace(reels, target="")
+    for name in ("tiktok", "reels"):
+        own = get_preset(name).safe
+        assert (tiktok.safe.top >= own.top and tiktok.safe.bottom >= own.bottom
+                and tiktok.safe.left >= own.left and tiktok.safe.right >= own.right)
+    apart = replace(job, brand=replace(job.brand, spec=job.brand.spec.model_copy(
+        update={"layout": "per-target"})))
+    assert make_plan(apart, job.videos[0], _infos(job), [], get_preset("reels")).safe == \
+        get_preset("reels").safe
+
+
 def test_logo_and_lower_third_inside_safe_zone(job):
     for name in ("tiktok", "reels"):
         preset = get_preset(name)
         plan = make_plan(job, job.videos[0], _infos(job), [], preset)
-        s = preset.safe
+        s = plan.safe  # inside this target's own zone (the shared layout's is wider)
         assert (plan.logo.corner, plan.logo.dx, plan.logo.dy) == ("top-right", s.right, s.top)
         assert graph.overlay_position(plan.logo) == (f"main_w-overlay_w-{s.right}", str(s.top))
         # Shown over the clips only, not over the intro and outro cards.

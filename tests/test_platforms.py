@@ -60,3 +60,32 @@ def test_a_landscape_frame_sizes_captions_and_logo_as_portrait_does():
         s = p.safe
         assert s.left + s.right < p.width and s.top + s.bottom < p.height, name
         assert p.limits()[0].name == p.label
+
+
+def test_shared_layout_encodes_the_9_16_targets_once_and_the_page_shows_them_once(tmp_path):
+    make_kit(tmp_path / "brand" / "test")  # the default layout: shared
+    (tmp_path / "footage").mkdir()
+    make_clip(tmp_path / "footage" / "c.mov", size="320x180", seconds=1.0)
+    job = write_job(tmp_path, "name: t\nbrand: brand/test\nfootage: footage\n"
+                              "targets: [tiktok-small, reels-small, shorts-small]\n")
+    (tmp_path / "job.captions").mkdir()
+    (tmp_path / "job.captions" / "c.srt").write_text(SRT, encoding="utf-8")
+    code, out = run_cli(job, "--output", tmp_path / "out")
+    assert code == 0, out
+    folder = tmp_path / "out" / "t"
+    entries = {e["target"]: e for e in json.loads((folder / "manifest.json").read_text())["outputs"]}
+    assert entries["tiktok-small"]["same_as"] is None
+    for copy in ("reels-small", "shorts-small"):
+        assert entries[copy]["same_as"] == "c.tiktok-small.mp4"
+        assert entries[copy]["sha256"] == entries["tiktok-small"]["sha256"]
+        assert (folder / f"c.{copy}.mp4").stat().st_ino == \
+            (folder / "c.tiktok-small.mp4").stat().st_ino  # a hard link: no second copy
+    assert entries["tiktok-small"]["settings"]["rendered_together"] == ["c.tiktok-small.mp4"]
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert page.count("<video ") == 1
+    assert "Für TikTok (216 px), Instagram Reels (216 px) und YouTube Shorts (216 px)" in page
+    for target in ("tiktok-small", "reels-small", "shorts-small"):
+        assert f'href="c.{target}.mp4" download' in page
+    # Run again: nothing is encoded, every file is still there and up to date.
+    code, out = run_cli(job, "--output", tmp_path / "out")
+    assert code == 0 and "skipped" in out, out

@@ -159,7 +159,7 @@ def test_targets_share_an_ffmpeg_two_at_a_time(tmp_path):
     every file is whole whichever ffmpeg made it."""
     (tmp_path / "footage").mkdir()
     make_clip(tmp_path / "footage" / "c.mov", size="320x180", seconds=1.0)
-    make_kit(tmp_path / "brand" / "test")
+    make_kit(tmp_path / "brand" / "test", "layout: per-target\n")  # three different pictures
     job = write_job(tmp_path, "name: t\nbrand: brand/test\nfootage: footage\n"
                               "targets: [tiktok-small, reels-small, reels-fast]\n")
     code, out = run_cli(job, "--output", tmp_path / "out")

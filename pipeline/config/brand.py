@@ -120,6 +120,9 @@ class BrandFile(_Strict):
     captions: CaptionStyle = CaptionStyle()
     glossary: list[str] = []
     transcription: Transcription | None = None
+    # shared: the 9:16 targets place captions, logo and lower thirds inside all their safe
+    # zones at once, so their files are the same and encoded once; per-target: each its own
+    layout: Literal["shared", "per-target"] = "shared"
 
 
 @dataclass(frozen=True)

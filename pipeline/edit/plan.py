@@ -7,11 +7,12 @@ be explained and compared later. Layout lives here: safe zones, logo corner, low
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Literal
 
 from ..config.brand import BrandKit
 from ..config.job import Clip, Job, Video
-from ..config.presets import Preset
+from ..config.presets import Preset, get_preset
 from ..edit.cues import place
 from ..model.captions import AssStyle, Cue
 from ..model.errors import MediaError
@@ -29,6 +30,7 @@ from ..model.plan import (
     LowerThirdAsset,
     LutAsset,
     Overlay,
+    SafeZone,
     Segment,
 )
 
@@ -71,6 +73,7 @@ def make_plan(job: Job, video: Video, infos: dict[str, MediaInfo], body_cues: li
     `infos` maps str(path) → MediaInfo for every clip and kit video file; `body_cues` are the
     video's captions timed from the first frame of its first clip (intro not included).
     """
+    preset = layout_preset(job, preset)
     kit = job.brand
     assets: list[Asset] = []
     segments: list[Segment] = []
@@ -108,6 +111,25 @@ def make_plan(job: Job, video: Video, infos: dict[str, MediaInfo], body_cues: li
         loudness=Loudness(preset.lufs, preset.true_peak, preset.lra),
         safe=preset.safe, caption_block=caption_block_height(kit, preset), title=video.title,
     )
+
+
+def _portrait(p: Preset) -> bool:
+    return abs(p.width / p.height - 9 / 16) < 0.01
+
+
+def layout_preset(job: Job, preset: Preset) -> Preset:
+    """The target as the kit's layout places things on it. `shared`: a 9:16 target's safe
+    zone is the intersection of the zones of all the job's 9:16 targets, so TikTok, Reels and
+    Shorts files come out the same and are encoded once."""
+    if job.brand.spec.layout != "shared" or not _portrait(preset):
+        return preset
+    bases = [get_preset(p.base) if p.base else p for p in map(get_preset, job.targets)]
+    zones = [b.safe for b in bases if _portrait(b)]
+    if not zones:
+        return preset
+    f = preset.width / 1080  # the built-in 9:16 targets are 1080 wide
+    return replace(preset, safe=SafeZone(*(round(max(getattr(z, side) for z in zones) * f)
+                                           for side in ("top", "bottom", "left", "right"))))
 
 
 def _reframe(mode: str, info: MediaInfo, preset: Preset) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -36,9 +35,9 @@ from ..model.outputs import Output
 from ..model.plan import EditPlan
 from ..publish.caption_file import caption_path, read_caption_file, write_caption_file
 from ..publish.folder import (
-    atomic_path,
     clean_leftovers,
     job_lock,
+    link_or_copy,
     read_state,
     record_state,
     write_manifest,
@@ -379,13 +378,13 @@ def _same_picture(plan: EditPlan, other: EditPlan) -> bool:
 
 
 def _copy_output(twin: Output, plan: EditPlan, folder: Path, reporter: Reporter) -> Output:
+    """A target whose file would be the same as another's: that file under its own name."""
     label = f"{plan.video}.{plan.target}"
     for suffix in (".mp4", ".jpg"):
-        with atomic_path(folder / f"{label}{suffix}") as part:
-            shutil.copyfile(twin.path.with_suffix(suffix), part)
+        link_or_copy(twin.path.with_suffix(suffix), folder / f"{label}{suffix}")
     record_state(folder, f"{label}.mp4", output_key(plan))
-    reporter.warn(f"{label}.mp4: same picture and sound as {twin.path.name}, copied")
-    return replace(twin, target=plan.target, path=folder / f"{label}.mp4")
+    return replace(twin, target=plan.target, path=folder / f"{label}.mp4",
+                   same_as=twin.same_as or twin.path.name)
 
 
 def caption_words(words: list[Word], job: Job, lexicon: Lexicon) -> list[Word]:

@@ -103,6 +103,7 @@ class OutputEntry(_Record):
     settings: RenderSettings | None = None
     tools: dict[str, str] = {}
     worker: WorkerEntry | None = None
+    same_as: str | None = None      # the file in this folder this one is a copy of
 
 
 class UncertainWord(_Record):

@@ -29,4 +29,5 @@ class Output:
     settings: RenderSettings | None = None   # None for an output made by an older program
     cover: CoverPick | None = None
     skipped: bool = False      # already up to date from an earlier run
+    same_as: str | None = None  # the file this one is the same as (encoded once, linked)
     worker: Worker | None = None

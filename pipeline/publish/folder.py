@@ -41,6 +41,17 @@ def _umask() -> int:
     return mask
 
 
+def link_or_copy(src: Path, final: Path) -> None:
+    """`final` as the same file as `src`: a hard link where the file system has them (no
+    second copy on the disk), else a copy; never half-written under the final name."""
+    with atomic_path(final) as part:
+        part.unlink()
+        try:
+            os.link(src, part)
+        except OSError:
+            shutil.copyfile(src, part)
+
+
 def write_text(final: Path, text: str) -> None:
     with atomic_path(final) as tmp:
         tmp.write_text(text, encoding="utf-8")

@@ -87,7 +87,7 @@ def output_entry(o: Output, job: Job, report: CaptionReport, job_hash: str, kit_
         model=report.model, kernels=report.kernels, caption_source=report.source,
         options=job_options(job), settings=o.settings, tools=tools,
         worker=WorkerEntry(host=o.worker.host, pid=o.worker.pid, seconds=o.worker.seconds)
-        if o.worker else None)
+        if o.worker else None, same_as=o.same_as)
 
 
 def platform(target: str) -> Platform:

@@ -183,7 +183,11 @@ def _failures(failures: list[str]) -> str:
 def _video(name: str, entries: list[OutputEntry], report: CaptionReport | None,
            sidecars: Sidecars) -> str:
     title = entries[0].title or name
-    cards = "\n".join(_target(e, title, sidecars.vtt) for e in entries)
+    # A file that is the same as another (a shared 9:16 layout) is shown once, for all.
+    cards = "\n".join(_target(e, title, sidecars.vtt,
+                               [c for c in entries if c.same_as == e.file])
+                       for e in entries if not e.same_as or
+                       not any(o.file == e.same_as for o in entries))
     return (f'<article id="video-{_e(name)}" aria-labelledby="t-{_e(name)}">\n'
             f'<h2 id="t-{_e(name)}">{_e(title)}</h2>\n'
             f'<p class="klein">Video <code>{_e(name)}</code></p>\n'
@@ -192,8 +196,13 @@ def _video(name: str, entries: list[OutputEntry], report: CaptionReport | None,
             "</article>")
 
 
-def _target(e: OutputEntry, title: str, vtt: str | None) -> str:
-    platform = e.platform.name
+def _names(names: list[str]) -> str:
+    """"TikTok, Instagram Reels und YouTube Shorts"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} und {names[-1]}"
+
+
+def _target(e: OutputEntry, title: str, vtt: str | None, copies: list[OutputEntry]) -> str:
+    platform = _names([x.platform.name for x in (e, *copies)])
     cover = e.cover.file if e.cover else None
     burned = e.settings is not None and e.settings.captions == "burned in"
     # The track is the .vtt's text in a data: URL: a page opened as a file may not load a
@@ -203,15 +212,17 @@ def _target(e: OutputEntry, title: str, vtt: str | None) -> str:
              f'label="Deutsch"{"" if burned else " default"}>') if vtt else ""
     # The cover as poster: the video's own first frame is the black start of the intro fade.
     poster = f' poster="{_e(cover)}"' if cover else ""
-    notes = "".join(f'<p class="warn" role="alert">{_e(w)}</p>' for w in warnings(e))
+    notes = "".join(f'<p class="warn" role="alert">{_e(w)}</p>'
+                    for x in (e, *copies) for w in warnings(x))
+    heading = f"Für {platform}" if copies else platform
     return (f'<section class="ziel" aria-label="{_e(platform)}">\n'
-            f"<h3>{_e(platform)}</h3>\n<div class=\"medien\">\n"
+            f"<h3>{_e(heading)}</h3>\n<div class=\"medien\">\n"
             f'<figure><video controls preload="metadata"{poster} src="{_e(e.file)}" '
             f'width="162" height="288" aria-label="Vorschau {_e(platform)}: {_e(title)}">'
             f"{track}</video>"
             f'<p class="abspielfehler" hidden>Die Vorschau lässt sich in diesem Browser nicht '
             f"abspielen; die Datei selbst ist davon nicht betroffen.</p></figure>\n"
-            f'<div class="info">{_facts(e)}{notes}\n{_downloads(e, cover, platform, title)}'
+            f'<div class="info">{_facts(e)}{notes}\n{_downloads(e, copies, cover, title)}'
             "</div>\n</div>\n</section>")
 
 
@@ -229,11 +240,14 @@ def _facts(e: OutputEntry) -> str:
             f"<dt>Bild</dt><dd>{size}</dd><dt>Bildrate</dt><dd>{fps}</dd></dl>")
 
 
-def _downloads(e: OutputEntry, cover: str | None, platform: str, title: str) -> str:
-    video = (f'<li><a href="{_e(e.file)}" download>Video (MP4, '
-             f"{de_bytes(e.bytes)})</a></li>")
+def _downloads(e: OutputEntry, copies: list[OutputEntry], cover: str | None,
+               title: str) -> str:
+    """The file under each target's own name (the same bytes), and the cover."""
+    video = "".join(f'<li><a href="{_e(x.file)}" download>Video'
+                    f'{f" für {_e(x.platform.name)}" if copies else ""} (MP4, '
+                    f"{de_bytes(x.bytes)})</a></li>" for x in (e, *copies))
     image = (f'<li><a href="{_e(cover)}" download class="titelbild"><img src="{_e(cover)}" '
-             f'width="54" height="96" alt="Titelbild für {_e(platform)}: {_e(title)}">'
+             f'width="54" height="96" alt="Titelbild für {_e(e.platform.name)}: {_e(title)}">'
              "<span>Titelbild (JPG)</span></a></li>") if cover else ""
     return f'<ul class="downloads">{video}{image}</ul>'
 
