@@ -1,6 +1,6 @@
 """How well the `uncertain` marks find Whisper's wrong words on the real-speech dev set.
 
-    python benchmarks/uncertain_rates.py RUN.json [--thresholds 0.3,0.5,...] [--group main]
+    python benchmarks/uncertain_rates.py RUN.json [--thresholds 0.3,0.5,...] [--group dev]
 
 RUN.json is a decode_sweep.py run: per condition and clip every hypothesis word with its
 probability and whether the alignment with the reference found it right. Each word is marked
@@ -54,8 +54,9 @@ def rates(clips: dict, threshold: float, group: str | None) -> dict[str, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("run", type=Path)
-    ap.add_argument("--thresholds", default=f"0.2,0.3,0.4,{PROBABILITY_THRESHOLD},0.6,0.7,0.8")
-    ap.add_argument("--group", default=None, help="only clips of this group (e.g. main)")
+    ap.add_argument("--thresholds", default="0.3,0.4,0.5,0.6,0.7,0.8,0.9",
+                    help=f"comma-separated (the product uses {PROBABILITY_THRESHOLD})")
+    ap.add_argument("--group", default=None, help="only clips of this group (e.g. dev)")
     args = ap.parse_args()
     doc = json.loads(args.run.read_text(encoding="utf-8"))
     print("| condition | threshold | wrong words | marked | in a marked cue | right words "

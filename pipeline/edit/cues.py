@@ -25,7 +25,6 @@ class CueRules:
     pause: float = 0.8          # a silence this long ends a cue
     gap: float = 0.04           # between two cues (a frame at 25 fps): players show them apart
     keep_together: tuple[str, ...] = ()   # glossary names: never broken across lines or cues
-    norm: str = "social"        # "ard" also writes numbers and clock times the ARD way
 
 
 # Words a line or cue may start with rather than end with (German and English).
@@ -196,9 +195,12 @@ def attach_words(cues: list[Cue], words: list[Word]) -> list[Cue]:
     they added or removed words, the cue's time is shared out by token length, unmarked.
     """
     out = []
-    for c in cues:
+    for i, c in enumerate(cues):
         tokens = c.text.split()
-        inside = [w for w in words if c.start <= (w.start + w.end) / 2 < c.end]
+        # A word belongs to the cue it starts in, up to the next cue: the gap before that one
+        # may have cut a short last word ("ja.") out of its cue's time.
+        until = cues[i + 1].start if i + 1 < len(cues) else float("inf")
+        inside = [w for w in words if c.start - 0.0015 <= (w.start + w.end) / 2 < until]
         if len(inside) == len(tokens):
             timed = tuple(replace(w, text=t, uncertain=w.uncertain if t == w.text else None)
                           for w, t in zip(inside, tokens))

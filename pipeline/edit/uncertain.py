@@ -22,18 +22,21 @@ PROBABILITY = "probability"   # the reasons, as the manifest records them
 DICTIONARY = "dictionary"
 
 
-def reasons(word: Word, lexicon: Lexicon, threshold: float = PROBABILITY_THRESHOLD) -> str | None:
-    """Why `word` should be checked ("probability", "dictionary" or both), or None."""
+def reasons(word: Word, lexicon: Lexicon, threshold: float = PROBABILITY_THRESHOLD,
+            dictionary: bool = True) -> str | None:
+    """Why `word` should be checked ("probability", "dictionary" or both), or None. The
+    dictionary is German: other languages are judged by the probability alone."""
     why = [PROBABILITY] if word.probability < threshold else []
-    if check(lexicon, word.text) is not None:
+    if dictionary and check(lexicon, word.text) is not None:
         why.append(DICTIONARY)
     return ",".join(why) or None
 
 
 def mark_uncertain(words: list[Word], lexicon: Lexicon,
-                   threshold: float = PROBABILITY_THRESHOLD) -> list[Word]:
+                   threshold: float = PROBABILITY_THRESHOLD,
+                   dictionary: bool = True) -> list[Word]:
     """The words with `uncertain` set from their probability and the dictionary."""
-    return [replace(w, uncertain=reasons(w, lexicon, threshold)) for w in words]
+    return [replace(w, uncertain=reasons(w, lexicon, threshold, dictionary)) for w in words]
 
 
 def uncertain_words(cues: list[Cue]) -> list[UncertainWord]:
@@ -42,12 +45,23 @@ def uncertain_words(cues: list[Cue]) -> list[UncertainWord]:
     out: list[UncertainWord] = []
     for c in cues:
         tokens = c.text.split()
-        if len(tokens) != len(c.words):
+        at = _run_of(tokens, c.words)
+        if at is None:
             continue  # words spread over a rewritten cue carry no marks
-        for token, w in zip(tokens, c.words):
+        for token, w in zip(tokens[at:], c.words):
             if w.uncertain:
                 start = min(max(w.start, c.start), c.end - 0.001)
                 out.append(UncertainWord(start=round(start, 3),
                                          end=round(max(min(w.end, c.end), start), 3),
                                          text=token, why=w.uncertain))
     return out
+
+
+def _run_of(tokens: list[str], words: tuple[Word, ...]) -> int | None:
+    """Where the cue's words stand among its tokens: all of them, or (a cue cut by the trim
+    keeps its text but only the words inside) a run of them."""
+    texts = [w.text for w in words]
+    for at in range(len(tokens) - len(texts) + 1):
+        if tokens[at:at + len(texts)] == texts:
+            return at
+    return None

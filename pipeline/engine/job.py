@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
@@ -21,7 +21,7 @@ from ..analysis.transcribe import Transcript
 from ..config import presets
 from ..config.job import Job, Video, load_job
 from ..config.presets import all_presets, get_preset
-from ..edit.cues import CueRules, build_cues, readability
+from ..edit.cues import CueRules, build_cues, readability, remove_overlaps
 from ..edit.lexicon import Lexicon, load_lexicon
 from ..edit.numbers import normalise_numbers
 from ..edit.plan import clip_range, frames_for, make_plan
@@ -33,7 +33,12 @@ from ..model.manifest import CaptionOrigin, CaptionReport, Manifest
 from ..model.media import MediaInfo
 from ..model.outputs import Output
 from ..model.plan import EditPlan
-from ..publish.caption_file import caption_path, read_caption_file, write_caption_file
+from ..publish.caption_file import (
+    CaptionFile,
+    caption_path,
+    read_caption_file,
+    write_caption_file,
+)
 from ..publish.folder import (
     clean_leftovers,
     job_lock,
@@ -188,6 +193,12 @@ class _Run:
         self.fps = get_preset(targets[0]).fps
         self.pending: dict[Any, tuple[str, _Video]] = {}
 
+    def _read_captions(self, path: Path, cut: list) -> CaptionFile:
+        """The caption file; one written before words were marked gets its marks now."""
+        return read_caption_file(
+            path, cut, mark=lambda words: mark_uncertain(
+                words, self.lexicon, dictionary=self.job.language in ("de", "auto")))
+
     @functools.cached_property
     def lexicon(self) -> Lexicon:
         """The German word list and the glossary, loaded when a first transcript arrives."""
@@ -223,7 +234,7 @@ class _Run:
         v = _Video(video, infos, cut)
         path = caption_path(self.job, video)
         if path.is_file():
-            found = read_caption_file(path, cut)
+            found = self._read_captions(path, cut)
             if found.stale:
                 self.reporter.warn(f"warning: {path}: made for other clips or trims than the "
                                    "job has now; check it, or delete it to transcribe again")
@@ -240,14 +251,16 @@ class _Run:
         cues: list[Cue] = []
         transcripts = iter(heard.transcripts)
         offset = 0.0
+        german = _german(self.job, heard.transcripts)
         for clip, (_, start, end) in zip(v.video.clips, v.cut):
             if v.infos[str(clip.path)].has_audio:
                 t = next(transcripts)
                 shift = offset - start
                 words = [replace(w, start=w.start + shift, end=w.end + shift) for w in t.words]
-                cues += build_cues(caption_words(words, self.job, self.lexicon),
+                cues += build_cues(caption_words(words, self.job, self.lexicon, german),
                                    cue_rules(self.job))  # per clip: no cue spans a join
             offset += end - start
+        cues = remove_overlaps(cues, cue_rules(self.job))  # a clip's last cue kept up for reading
         origin = _origin(self.job, list(heard.transcripts))
         path = caption_path(self.job, v.video)
         try:
@@ -259,17 +272,19 @@ class _Run:
         # From now on the file is the captions: read it back, so this render and every later
         # one use exactly the same (millisecond-rounded) cues and an unchanged job stays
         # up to date.
-        self._render(v, read_caption_file(path, v.cut).cues, origin, path)
+        self._render(v, self._read_captions(path, v.cut).cues, origin, path)
 
     def _render(self, v: _Video, cues: list[Cue], origin: CaptionOrigin,
                 caption_file: Path | None) -> None:
         v.plans = [make_plan(self.job, v.video, v.infos, cues, get_preset(t))
                    for t in self.targets]
+        shown = list(v.plans[0].cues)  # as the exported video shows them, intro included
+        rules = cue_rules(self.job)
         self.result.captions[v.video.name] = CaptionReport(
-            **origin.model_dump(), **readability(cues, cue_rules(self.job)).to_json(),
+            **origin.model_dump(), **readability(shown, rules).to_json(),
             caption_file=str(caption_file) if caption_file else None,
-            norm=self.job.caption_style.norm,
-            uncertain=uncertain_words(list(v.plans[0].cues)) if v.plans else [])
+            norm=self.job.caption_style.norm, max_chars=rules.max_chars, max_cps=rules.max_cps,
+            uncertain=uncertain_words(shown))
         fresh: list[EditPlan] = []
         for plan in v.plans:
             skipped = self._up_to_date(plan)
@@ -387,12 +402,21 @@ def _copy_output(twin: Output, plan: EditPlan, folder: Path, reporter: Reporter)
                    same_as=twin.same_as or twin.path.name)
 
 
-def caption_words(words: list[Word], job: Job, lexicon: Lexicon) -> list[Word]:
+def caption_words(words: list[Word], job: Job, lexicon: Lexicon, german: bool) -> list[Word]:
     """A clip's transcribed words as the captions show them: numbers and times written the
-    ARD way when the kit's norm is `ard`, and every doubtful word marked."""
-    if job.caption_style.norm == "ard":
+    ARD way when the kit's norm is `ard`, and every doubtful word marked (by the German
+    dictionary too when the speech is German)."""
+    if job.caption_style.norm == "ard" and german:
         words = normalise_numbers(words)
-    return mark_uncertain(words, lexicon)
+    return mark_uncertain(words, lexicon, dictionary=german)
+
+
+def _german(job: Job, transcripts: Sequence[Transcript]) -> bool:
+    """German speech: the job says so, or Whisper heard German where the job lets it choose."""
+    if job.language != "auto":
+        return job.language == "de"
+    heard = [t.language for t in transcripts if t.words]
+    return bool(heard) and all(lang == "de" for lang in heard)
 
 
 def cue_rules(job: Job) -> CueRules:
@@ -401,7 +425,7 @@ def cue_rules(job: Job) -> CueRules:
                     max_cps=st.limit("max_cps"), target_cps=min(st.limit("target_cps"),
                                                                  st.limit("max_cps")),
                     min_seconds=st.limit("min_seconds"), max_seconds=st.limit("max_seconds"),
-                    keep_together=tuple(g for g in job.glossary if " " in g), norm=st.norm)
+                    keep_together=tuple(g for g in job.glossary if " " in g))
 
 
 def _origin(job: Job, transcripts: list[Transcript]) -> CaptionOrigin:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from ..model.captions import AssStyle, Cue, Word, text_of
 
 __all__ = ["AssStyle", "to_ass", "ass_text", "word_events"]
@@ -12,8 +14,12 @@ def _ass_colour(hex_rgb: str, alpha: int = 0) -> str:
     return f"&H{alpha:02X}{b}{g}{r}".upper()
 
 
-def _ass_time(t: float) -> str:
-    cs = max(0, round(t * 100))
+def _ass_time(t: float, up: bool = False, down: bool = False) -> str:
+    """Centiseconds: nearest, or rounded up (a start) or down (an end) so that the gap between
+    two cues survives and a frame without captions shows between them."""
+    cs = (math.ceil(t * 100 - 1e-6) if up else math.floor(t * 100 + 1e-6) if down
+          else round(t * 100))
+    cs = max(0, cs)
     h, cs = divmod(cs, 360_000)
     m, cs = divmod(cs, 6000)
     s, cs = divmod(cs, 100)
@@ -38,8 +44,10 @@ def to_ass(cues: list[Cue], style: AssStyle) -> str:
     ]
     lines = word_events(cues, style) if style.words else [(c.start, c.end, ass_text(c.text))
                                                             for c in cues]
-    events = "".join(f"Dialogue: 0,{_ass_time(s)},{_ass_time(e)},Default,,0,0,0,,{t}\n"
-                     for s, e, t in lines)
+    # Block cues keep their gap (rounded inwards); a cue's word chunks stay back to back.
+    inward = not style.words
+    events = "".join(f"Dialogue: 0,{_ass_time(s, up=inward)},{_ass_time(e, down=inward)},"
+                     f"Default,,0,0,0,,{t}\n" for s, e, t in lines)
     return (
         "[Script Info]\nScriptType: v4.00+\n"
         f"PlayResX: {style.width}\nPlayResY: {style.height}\n"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-FORMAT = 1
+FORMAT = 2   # 2: settings.x264_preset, platforms, same_as, captions' norm and uncertain
 
 
 class _Record(BaseModel):
@@ -128,6 +128,8 @@ class CaptionOrigin(_Record):
 class CaptionReport(CaptionOrigin):
     """A video's captions: readability against the norm and how the text was made."""
     norm: str | None = None         # "social" or "ard": what `over_limits` counts against
+    max_chars: int | None = None    # the limits used (the norm's, or the kit's own)
+    max_cps: float | None = None
     cues: int = 0
     over_limits: int = 0
     slowest_cps: float = 0.0

@@ -14,6 +14,7 @@ so that a corrected word keeps its place in the `word` style.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from ..model.errors import MediaError
 from ..model.manifest import CaptionOrigin
 from ..publish.folder import write_text
 
-VERSION = 1
+VERSION = 2   # 2: words carry their `uncertain` marks
 
 
 @dataclass(frozen=True)
@@ -45,20 +46,40 @@ def meta_path(srt: Path) -> Path:
     return srt.with_name(f".{srt.stem}.json")
 
 
-def read_caption_file(path: Path, cut: list) -> CaptionFile:
-    """The cues of an existing caption file (possibly edited), with word timings attached."""
+def read_caption_file(path: Path, cut: list,
+                      mark: Callable[[list[Word]], list[Word]] | None = None) -> CaptionFile:
+    """The cues of an existing caption file (possibly edited), with word timings attached.
+    `mark` marks the words of a file written before words carried marks (version 1), before
+    they are attached: a word a person has changed since loses its mark there too."""
     try:
         cues = parse_srt(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:
         raise MediaError(path, "caption file is not UTF-8 text; save it as UTF-8") from None
-    meta: dict = {}
+    meta = _meta(path)
+    words = _words(meta)
+    if mark is not None and meta.get("version") == 1:
+        words = mark(words)
+    return CaptionFile(attach_words(cues, words), _origin(meta),
+                       stale=bool(meta) and meta.get("cut") != cut)
+
+
+def _meta(path: Path) -> dict:
+    """The hidden word file, or {} when there is none or it cannot be read: the words are
+    then spread over each cue (a damaged file must not stop the render)."""
     try:
         meta = json.loads(meta_path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        pass  # no word timings: they are spread over each cue instead
-    words = [Word(**w) for w in meta.get("words", [])]
-    return CaptionFile(attach_words(cues, words), _origin(meta),
-                       stale=bool(meta) and meta.get("cut") != cut)
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _words(meta: dict) -> list[Word]:
+    try:
+        return [Word(float(w["start"]), float(w["end"]), str(w["text"]),
+                     float(w.get("probability", 1.0)), w.get("uncertain") or None)
+                for w in meta.get("words", [])]
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return []
 
 
 def _origin(meta: dict) -> CaptionOrigin:

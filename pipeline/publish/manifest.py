@@ -139,13 +139,25 @@ def read(folder: Path) -> Manifest | None:
     Entries an older program wrote are upgraded one by one, so no file drops off the page."""
     try:
         raw = json.loads((folder / NAME).read_text(encoding="utf-8"))
-        outputs = raw.pop("outputs")
+        outputs, captions = raw.pop("outputs"), raw.pop("captions", {})
         manifest = Manifest.model_validate(raw)
     except (OSError, ValueError, KeyError, TypeError, AttributeError, ValidationError):
         return None
     upgraded = [e for e in map(_upgrade, outputs if isinstance(outputs, list) else [])
                 if e is not None]
-    return manifest.model_copy(update={"outputs": upgraded})
+    reports = {v: r for v, r in ((v, _report(r)) for v, r in
+                                 (captions.items() if isinstance(captions, dict) else []))
+               if r is not None}
+    return manifest.model_copy(update={"outputs": upgraded, "captions": reports})
+
+
+def _report(report: object) -> CaptionReport | None:
+    """A video's caption report as written, or None if this program cannot read it (the
+    next render of the video writes it again)."""
+    try:
+        return CaptionReport.model_validate(report)
+    except ValidationError:
+        return None
 
 
 def _upgrade(entry: object) -> OutputEntry | None:

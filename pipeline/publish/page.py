@@ -266,8 +266,15 @@ def _captions(e: OutputEntry, r: CaptionReport | None, cues: list[Cue]) -> str:
             f'{f"<ul class=downloads>{links}</ul>" if links else ""}\n</section>')
 
 
-NORM_NAMES = {"social": "Social Media (42 Zeichen, 20 Zeichen/s)",
-              "ard": "ARD/ZDF (37 Zeichen, 15 Zeichen/s)"}
+NORM_NAMES = {"social": "Social Media", "ard": "ARD/ZDF"}
+
+
+def _norm(r: CaptionReport) -> str:
+    """The norm and the limits the cues were counted against (a kit may set its own)."""
+    name = NORM_NAMES.get(r.norm or "", r.norm or "–")
+    if r.max_chars is None or r.max_cps is None:
+        return _e(name)
+    return _e(f"{name} ({r.max_chars} Zeichen, {de_number(r.max_cps, 0)} Zeichen/s)")
 # What each reason means to the person checking (manifest `why`, see edit/uncertain.py).
 WHY = {"probability": "undeutlich gehört", "dictionary": "nicht im Wörterbuch"}
 
@@ -318,7 +325,7 @@ def _report(r: CaptionReport | None) -> str:
     rows = [("Einblendungen", str(r.cues)),
             ("Über Grenzwerten", f'<span class="warn-text">{over}, bitte prüfen</span>'
              if over else "0"),
-            ("Norm", NORM_NAMES.get(r.norm or "", r.norm or "–")),
+            ("Norm", _norm(r)),
             ("Unsichere Wörter", f'<span class="warn-text">{len(r.uncertain)}</span>'
              if r.uncertain else "0"),
             ("Lesetempo max.", f"{de_number(r.slowest_cps, 0)} Zeichen/s"),
