@@ -106,6 +106,11 @@ class CaptionStyle(_Strict):
         return NORMS[self.norm][name] if value is None else value
 
 
+class MusicSpec(_Strict):
+    file: str
+    volume: float = Field(0.3, gt=0, le=1, description="the music's level under speech-free parts")
+
+
 class Transcription(_Strict):
     model: str = "base"
 
@@ -123,6 +128,7 @@ class BrandFile(_Strict):
     # shared: the 9:16 targets place captions, logo and lower thirds inside all their safe
     # zones at once, so their files are the same and encoded once; per-target: each its own
     layout: Literal["shared", "per-target"] = "shared"
+    music: MusicSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +143,7 @@ class BrandKit:
     logo: Path | None
     intro_file: Path | None
     outro_file: Path | None
+    music_file: Path | None = None
 
     @property
     def name(self) -> str:
@@ -161,6 +168,8 @@ def load_brand(path: Path) -> BrandKit:
         logo=_kit_file(spec.logo.file, root, yml, "logo.file", lines) if spec.logo else None,
         intro_file=_bumper_file(spec.intro, root, yml, "intro", lines),
         outro_file=_bumper_file(spec.outro, root, yml, "outro", lines),
+        music_file=_kit_file(spec.music.file, root, yml, "music.file", lines)
+        if spec.music else None,
     )
 
 

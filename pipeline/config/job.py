@@ -21,11 +21,12 @@ from pydantic import (
     model_validator,
 )
 
-from ..config.brand import BrandKit, CaptionStyle, load_brand
+from ..config.brand import BrandKit, CaptionStyle, MusicSpec, load_brand
 from ..config.presets import all_presets
 from ..config.yamlio import at as _at
 from ..config.yamlio import load_model, read_yaml
 from ..model.errors import JobError
+from ..model.plan import Music
 
 VIDEO_EXTENSIONS = {".mov", ".mp4", ".m4v", ".mkv", ".avi", ".3gp", ".webm", ".mts", ".m2ts"}
 
@@ -100,6 +101,7 @@ class JobFile(_Strict):
     reframe: Literal["blur", "crop", "fit"] = "blur"
     captions: CaptionsSpec = CaptionsSpec()
     transcription: TranscriptionSpec = TranscriptionSpec()
+    music: MusicSpec | Literal[False] | None = None   # the kit's music unless given; false: none
     videos: list[VideoSpec] | None = None
 
     @field_validator("captions")
@@ -153,6 +155,7 @@ class Job:
     glossary: tuple[str, ...]
     model: str
     videos: tuple[Video, ...]
+    music: Music | None = None
 
     def burns_in(self, target: str, base: str | None = None) -> bool:
         """Whether `target` (or the built-in target it was scaled from) gets burned-in
@@ -183,8 +186,28 @@ def load_job(path: Path, brands_dir: Path | None = None) -> Job:
         else tuple(spec.captions.burn_in), caption_style_name=spec.captions.style,
         caption_style=kit.captions,
         glossary=tuple(dict.fromkeys([*kit.glossary, *spec.captions.glossary])),
-        model=model, videos=videos,
+        model=model, videos=videos, music=_music(spec, brand, base, path, lines),
     )
+
+
+MUSIC_FADE = 1.0   # seconds the music fades in at the start and out at the end
+
+
+def _music(spec: JobFile, kit: BrandKit, base: Path, path: Path,
+           lines: dict[tuple, int]) -> Music | None:
+    """The job's music (a file relative to the job file), else the kit's; `music: false`
+    turns the kit's off."""
+    if spec.music is False:
+        return None
+    if spec.music is not None:
+        file = (base / spec.music.file).resolve()
+        if not file.is_file():
+            raise JobError(path, f"{_at(lines, 'music.file')}music file '{spec.music.file}' "
+                                 f"not found (looked for {file})")
+        return Music(str(file), spec.music.volume, MUSIC_FADE)
+    if kit.music_file is not None and kit.spec.music is not None:
+        return Music(str(kit.music_file), kit.spec.music.volume, MUSIC_FADE)
+    return None
 
 
 def _brand_dir(brand: str, base: Path, brands_dir: Path | None, path: Path,

@@ -110,6 +110,7 @@ def make_plan(job: Job, video: Video, infos: dict[str, MediaInfo], body_cues: li
         encoder=Encoder(preset.x264_preset, preset.crf, preset.audio_bitrate, preset.sample_rate),
         loudness=Loudness(preset.lufs, preset.true_peak, preset.lra),
         safe=preset.safe, caption_block=caption_block_height(kit, preset), title=video.title,
+        music=job.music,
     )
 
 

@@ -160,7 +160,7 @@ def render_unit(unit: RenderUnit, ctx: Context) -> RenderResult:
 def audio_key(plan: EditPlan) -> tuple:
     """What the sound of an output is made of: outputs with the same key share it."""
     return (tuple((s.source, s.start, s.frames, s.has_audio) for s in plan.segments),
-            plan.fps, plan.loudness, plan.encoder)
+            plan.fps, plan.loudness, plan.encoder, plan.music)
 
 
 def _render_together(plans: Sequence[EditPlan], unit: RenderUnit,

@@ -15,7 +15,7 @@ from pydantic import Field, TypeAdapter
 
 from ..model.captions import AssStyle, Cue
 
-PLAN_VERSION = 3
+PLAN_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -161,6 +161,14 @@ class Loudness:
 
 
 @dataclass(frozen=True)
+class Music:
+    """Background music under the whole video, looped or cut, faded, ducked under speech."""
+    file: str           # absolute path
+    volume: float       # linear gain before ducking (0-1)
+    fade: float         # seconds of fade in and out
+
+
+@dataclass(frozen=True)
 class LoudnessScan:
     """What loudnorm's first pass measured on a video's sound mix."""
     input_i: float
@@ -189,6 +197,7 @@ class EditPlan:
     safe: SafeZone              # the target's UI margins (the cover is drawn inside them)
     caption_block: int          # pixels the captions may take above the bottom margin
     title: str = ""             # the video's title (on the cover)
+    music: Music | None = None
 
     @property
     def frames(self) -> int:
@@ -201,7 +210,8 @@ class EditPlan:
     def reads(self) -> tuple[str, ...]:
         """Every file the render reads: media segments and the assets' sources."""
         return tuple(sorted({s.source for s in self.segments if s.kind == "media"}
-                            | {f for a in self.assets for f in a.reads()}))
+                            | {f for a in self.assets for f in a.reads()}
+                            | ({self.music.file} if self.music else set())))
 
     def to_json(self) -> dict:
         return _adapter().dump_python(self, mode="json")
