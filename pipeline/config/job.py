@@ -66,6 +66,7 @@ class ClipSpec(_Strict):
     start: Seconds | None = None
     end: Seconds | None = None
     lower_third: LowerThird | None = None
+    stabilize: bool = False    # shaky handheld footage: ffmpeg's vid.stab, two passes
 
     @model_validator(mode="after")
     def _ordered(self) -> "ClipSpec":
@@ -129,6 +130,7 @@ class Clip:
     start: float
     end: float | None
     lower_third: LowerThird | None
+    stabilize: bool = False
 
 
 @dataclass(frozen=True)
@@ -248,7 +250,7 @@ def _clip(c: ClipSpec, footage: Path, path: Path, lines: dict[tuple, int], key: 
     if not f.is_file():
         raise JobError(path, f"{_at(lines, key + '.file')}key '{shown}.file': clip '{c.file}' not "
                              f"found in {footage}")
-    return Clip(f.resolve(), c.start or 0.0, c.end, c.lower_third)
+    return Clip(f.resolve(), c.start or 0.0, c.end, c.lower_third, c.stabilize)
 
 
 def list_clips(folder: Path) -> list[Path]:

@@ -32,6 +32,8 @@ from ..model.plan import (
     Overlay,
     SafeZone,
     Segment,
+    StabAsset,
+    input_seconds,
 )
 
 CARD_FADE = 0.4          # seconds of fade in and out on generated cards
@@ -86,9 +88,10 @@ def make_plan(job: Job, video: Video, infos: dict[str, MediaInfo], body_cues: li
         start, end = clip_range(clip, info)
         frames = frames_for(end - start, preset.fps)
         overlays = _lower_third(clip, i, kit, preset, frames, assets)
+        stab = _stabilize(clip, i, start, frames, preset.fps, assets)
         segments.append(Segment("clip", "media", str(clip.path), start, frames, info.has_audio,
                                 info.hdr, _reframe(job.reframe, info, preset),
-                                overlays=overlays))
+                                overlays=overlays, stabilize=stab))
         _need_lut(info, assets)
     clip_end_frame = sum(s.frames for s in segments)
     cues = place(body_cues, 0.0, (clip_end_frame - clip_start_frame) / preset.fps,
@@ -140,6 +143,16 @@ def _reframe(mode: str, info: MediaInfo, preset: Preset) -> str:
     if abs(info.width / info.height - target) / target <= ASPECT_TOLERANCE:
         return "crop"
     return mode
+
+
+def _stabilize(clip: Clip, index: int, start: float, frames: int, fps: int,
+               assets: list[Asset]) -> str | None:
+    """A clip marked `stabilize: true` gets vid.stab's first pass as an asset."""
+    if not clip.stabilize:
+        return None
+    name = f"stab_{index}.trf"
+    assets.append(StabAsset(name, str(clip.path), start, input_seconds(frames, fps)))
+    return name
 
 
 def _need_lut(info: MediaInfo, assets: list[Asset]) -> None:

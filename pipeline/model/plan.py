@@ -15,7 +15,13 @@ from pydantic import Field, TypeAdapter
 
 from ..model.captions import AssStyle, Cue
 
-PLAN_VERSION = 4
+PLAN_VERSION = 5
+
+
+def input_seconds(frames: int, fps: int) -> float:
+    """How much of a source the render reads for `frames` output frames: a few frames of
+    slack past the end (the graph cuts to the exact length)."""
+    return round(frames / fps + 3 / fps, 3)
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,19 @@ class LutAsset:
 
 
 @dataclass(frozen=True)
+class StabAsset:
+    """vid.stab's first pass over a clip's trimmed part: the camera motion to take out."""
+    name: str
+    source: str
+    start: float
+    seconds: float        # how much of the source the render reads (its slack included)
+    kind: Literal["stab"] = "stab"
+
+    def reads(self) -> tuple[str, ...]:
+        return (self.source,)
+
+
+@dataclass(frozen=True)
 class AssAsset:
     """The burned-in captions as an ASS script, drawn from the plan's cues."""
     name: str
@@ -113,8 +132,8 @@ class AssAsset:
         return ()
 
 
-Asset = Annotated[Union[CardAsset, LogoAsset, LowerThirdAsset, FontAsset, LutAsset, AssAsset],
-                  Field(discriminator="kind")]
+Asset = Annotated[Union[CardAsset, LogoAsset, LowerThirdAsset, FontAsset, LutAsset, StabAsset,
+                        AssAsset], Field(discriminator="kind")]
 
 
 # --- the picture and the sound --------------------------------------------------------------
@@ -143,6 +162,7 @@ class Segment:
     reframe: Literal["blur", "crop", "fit"]
     fade: float = 0.0
     overlays: tuple[Overlay, ...] = ()
+    stabilize: str | None = None   # the StabAsset with the camera motion to take out
 
 
 @dataclass(frozen=True)

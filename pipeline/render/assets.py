@@ -16,9 +16,10 @@ from ..model.plan import (
     LogoAsset,
     LowerThirdAsset,
     LutAsset,
+    StabAsset,
 )
-from ..system.files import cache_root
-from . import cards, lut
+from ..system.files import cache_root, derived_dir
+from . import cards, lut, stabilize
 
 
 def draw_assets(assets: tuple[Asset, ...], cues: tuple[Cue, ...], work: Path) -> None:
@@ -65,3 +66,9 @@ def _lut(a: LutAsset, work: Path, cues: tuple[Cue, ...]) -> None:
 @draw.register
 def _ass(a: AssAsset, work: Path, cues: tuple[Cue, ...]) -> None:
     (work / a.name).write_text(to_ass(list(cues), a.style), encoding="utf-8")
+
+
+@draw.register
+def _stab(a: StabAsset, work: Path, cues: tuple[Cue, ...]) -> None:
+    shutil.copyfile(stabilize.transforms_file(a.source, a.start, a.seconds,
+                                              derived_dir("stabilize")), work / a.name)

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 
 import ffmpeg
 
-from ..model.plan import EditPlan, Loudness, LoudnessScan, Overlay, Segment
+from ..model.plan import (
+    EditPlan,
+    Loudness,
+    LoudnessScan,
+    Overlay,
+    Segment,
+    input_seconds,
+)
 
 # The blurred fill behind a landscape clip is refreshed when it has visibly changed, and at
 # least every FILL_HOLD + 1 frames (see _reframe). FILL_HI / FILL_LO are mpdecimate's
@@ -148,7 +155,8 @@ def _input(seg: Segment, at: str, fps: int, shared: _Shared, audio: bool):
     else:
         # A few frames of slack past the end; _exact_frames cuts to the exact length.
         key, path = ("in", seg.source, seg.start, seg.frames), seg.source
-        opts = {"ss": f"{seg.start:.3f}", "t": f"{seg.frames / fps + 3 / fps:.3f}"}
+        # the same part vid.stab's first pass read (render/stabilize.py): per source frame
+        opts = {"ss": f"{seg.start:.3f}", "t": f"{input_seconds(seg.frames, fps):.3f}"}
 
     def make():
         inp = ffmpeg.input(path_arg(path), **opts)
@@ -162,15 +170,21 @@ def _picture(seg: Segment, plan: EditPlan, at: str, shared: _Shared):
     w, h = plan.width, plan.height
 
     def make():
-        v = _input(seg, "", plan.fps, shared, audio=False)
-        v = v.filter("setpts", "PTS-STARTPTS").filter("fps", plan.fps)
+        v = _input(seg, "", plan.fps, shared, audio=False).filter("setpts", "PTS-STARTPTS")
+        if seg.stabilize:  # on the source's own frames, which the first pass measured
+            v = v.filter("vidstabtransform", input=_in(at, seg.stabilize), **STABILIZE)
+        v = v.filter("fps", plan.fps)
         if seg.hdr:
             v = _tonemap(v, _in(at, f"{seg.hdr}.cube"), seg.reframe, w, h)
         v = _reframe(v, seg.reframe, w, h, plan.fill_color, plan.fps)
         return v.filter("setsar", 1).filter("format", "yuv420p")
     key = ("picture", seg.source, seg.start, seg.frames, seg.hdr, seg.reframe, w, h, plan.fps,
-           plan.fill_color)
+           plan.fill_color, seg.stabilize)
     return shared.take(key, make)
+
+
+# Smoothing over 15 frames each side; zoomed in just enough that no moving border shows.
+STABILIZE = {"smoothing": 15, "optzoom": 1, "zoomspeed": 0.25, "interpol": "bicubic"}
 
 
 def _segment_video(seg: Segment, plan: EditPlan, at: str, shared: _Shared):

@@ -31,7 +31,7 @@ from ...analysis.probe import probe
 from ...config.job import VIDEO_EXTENSIONS, load_job
 from ...engine.job import Options
 from ...model.errors import MediaError, PipelineError
-from . import captions, jobs
+from . import captions, jobs, videos
 from .queue import TERMINAL, Approvals, RenderQueue
 from .security import (
     TOKEN_COOKIE,
@@ -209,6 +209,42 @@ def create_app(settings: Settings) -> FastAPI:
         approvals.set(job, video, False)  # approval was for the text as it was
         return saved
 
+    def not_rendering(job: str) -> None:
+        if queue.get(job).status in ("queued", "running"):
+            raise ApiError(409, "the job is rendering; change it once the render is done")
+
+    @app.get("/api/jobs/{job}/videos/{video}")
+    def get_video(job: str, video: str) -> videos.VideoEditView:
+        try:
+            return videos.get(folder.root, job, folder.job_file(job_or_404(job)), video)
+        except videos.NotFound:
+            raise ApiError(404, f"job '{job}' has no video '{video}'") from None
+
+    @app.put("/api/jobs/{job}/videos/{video}")
+    def put_video(job: str, video: str, body: videos.VideoEdit) -> videos.SavedVideo:
+        path = folder.job_file(job_or_404(job))
+        not_rendering(job)
+        try:
+            saved, changed, stale = videos.put(folder.root, job, path, video, body,
+                                               folder.brands)
+        except videos.NotFound:
+            raise ApiError(404, f"job '{job}' has no video '{video}'") from None
+        except videos.Refused as exc:
+            raise ApiError(422, str(exc)) from None
+        if changed:
+            approvals.set(job, video, False)  # approval was for the video as it was cut
+        return videos.SavedVideo(**saved.model_dump(), changed=changed)
+
+    @app.post("/api/jobs/{job}/videos/{video}/retranscribe")
+    def retranscribe(job: str, video: str) -> dict:
+        if not videos.has(folder.job_file(job_or_404(job)), video):
+            raise ApiError(404, f"job '{job}' has no video '{video}'")
+        not_rendering(job)
+        removed = videos.forget_captions(folder.job_file(job), video)
+        if removed:
+            approvals.set(job, video, False)
+        return {"removed": removed}
+
     @app.post("/api/jobs/{job}/videos/{video}/approve")
     def approve(job: str, video: str, body: ApproveBody | None = None) -> dict:
         video_or_404(job, video)
@@ -244,6 +280,14 @@ def create_app(settings: Settings) -> FastAPI:
         path = contained(folder.output, out, name)
         if path is None or not path.is_file():
             raise ApiError(404, "no such file")
+        return FileResponse(path)
+
+    @app.get("/footage/{job}/{name}")
+    def footage(job: str, name: str) -> FileResponse:
+        """A source clip for scrubbing in the page: read-only, with Range support."""
+        path = contained(folder.footage, job, name) if valid_id(job) else None
+        if path is None or not path.is_file() or path.suffix.lower() not in VIDEO_EXTENSIONS:
+            raise ApiError(404, "no such clip")
         return FileResponse(path)
 
     return app
@@ -290,6 +334,7 @@ def _accept_clip(folder: jobs.Folder, job: str, partial: Path, name: str) -> str
                                     f"{' '.join(sorted(VIDEO_EXTENSIONS))}; rename it")
         final = free_name(folder.footage / job, name)
         os.link(partial, final)  # fails rather than replace a clip of the same name
+        videos.add_upload(folder.job_file(job), final.name)
         return final.name
     finally:
         partial.unlink(missing_ok=True)

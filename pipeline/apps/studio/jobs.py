@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, Field
 
 from ...analysis.probe import probe
@@ -21,6 +20,7 @@ from ...publish.folder import write_text
 from ...publish.manifest import read as read_manifest
 from . import captions
 from .security import valid_id
+from .videos import EDIT_LOCK, dump_job
 
 
 @dataclass(frozen=True)
@@ -131,23 +131,22 @@ def create(folder: Folder, new: NewJob) -> str:
     return new.name
 
 
-def _dump(data: dict) -> str:
-    return ("# Made in the studio; `render jobs/<this file>` renders it too.\n"
-            + yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+_dump = dump_job
 
 
 def add_glossary(folder: Folder, job: str, word: str) -> list[str]:
     """Add `word` to the job's captions.glossary (the job file is rewritten, comments lost)."""
     path = folder.job_file(job)
-    data, lines = read_yaml(path)
-    spec = load_model(path, JobFile, data, lines)
-    glossary = list(dict.fromkeys([*spec.captions.glossary, word]))
-    data.setdefault("captions", {})
-    if not isinstance(data["captions"], dict):
-        raise JobError(path, "captions: must be a mapping")
-    data["captions"]["glossary"] = glossary
-    load_model(path, JobFile, data, lines)
-    write_text(path, _dump(data))
+    with EDIT_LOCK:
+        data, lines = read_yaml(path)
+        spec = load_model(path, JobFile, data, lines)
+        glossary = list(dict.fromkeys([*spec.captions.glossary, word]))
+        data.setdefault("captions", {})
+        if not isinstance(data["captions"], dict):
+            raise JobError(path, "captions: must be a mapping")
+        data["captions"]["glossary"] = glossary
+        load_model(path, JobFile, data, lines)
+        write_text(path, _dump(data))
     return glossary
 
 

@@ -9,7 +9,11 @@ const STATUS = {
 const CONFLICT = "Jemand anderes hat diese Untertitel inzwischen gespeichert. Laden Sie sie " +
   "neu („Verwerfen und neu laden“) und wiederholen Sie Ihre Änderung.";
 
-const state = { job: null, view: null, video: null, captions: null, events: null, dirty: false };
+const STALE = "Schnitt geändert: Die Untertitel passen vielleicht nicht mehr. Bitte prüfen " +
+  "oder neu erkennen lassen.";
+
+const state = { job: null, view: null, video: null, captions: null, events: null, dirty: false,
+                edit: null, editDirty: false };
 const $ = (id) => document.getElementById(id);
 
 function el(tag, props = {}, ...children) {
@@ -204,7 +208,7 @@ function follow() {
       source.close();
       state.events = null;
       await Promise.all([refreshJob(), loadJobs()]);
-      if (state.video) await loadCaptions();
+      if (state.video) await Promise.all([loadCaptions(), state.editDirty ? null : loadEdit()]);
     }
   });
   source.onerror = () => { if (source.readyState === EventSource.CLOSED) state.events = null; };
@@ -220,7 +224,7 @@ async function openVideo(name) {
   state.video = name;
   $("editor").hidden = false;
   showVideoMeta();
-  await loadCaptions();
+  await Promise.all([loadCaptions(), loadEdit()]);
   $("editor-title").focus?.();
   $("editor").scrollIntoView({ behavior: "smooth", block: "start" });
 }
@@ -429,6 +433,213 @@ async function toggleApprove() {
   }
 }
 
+// --- one video: title, clip order, trims, lower thirds ---------------------------------------
+
+function videoPath() {
+  return `/api/jobs/${encodeURIComponent(state.job)}/videos/${encodeURIComponent(state.video)}`;
+}
+
+async function loadEdit() {
+  state.editDirty = false;
+  say("edit-message", "");
+  try {
+    state.edit = await api("GET", videoPath());
+  } catch (e) {
+    state.edit = null;
+    $("clip-list").replaceChildren(el("li", { class: "hint", text: e.message }));
+    $("save-edit").disabled = true;
+    return;
+  }
+  $("save-edit").disabled = false;
+  drawEdit();
+}
+
+function editChanged(text = "Ungespeicherte Änderungen am Schnitt.") {
+  state.editDirty = true;
+  say("edit-message", text);
+}
+
+function seconds(t) {
+  return `${(Math.round(t * 10) / 10).toFixed(1).replace(".", ",")} s`;
+}
+
+function drawEdit() {
+  const v = state.edit;
+  $("video-title").value = v.title;
+  $("stale").hidden = !v.captions_stale;
+  const n = v.clips.length;
+  $("clip-list").replaceChildren(...v.clips.map((c, i) => clipItem(c, i, n)));
+  $("add-clip").replaceChildren(...v.footage.map((f) => el("option", { value: f, text: f })));
+  $("add-clip-button").disabled = !v.footage.length;
+}
+
+function numberInput(id, value, props = {}) {
+  return el("input", { id, type: "number", min: 0, step: 0.1, inputmode: "decimal",
+                       value: value == null ? "" : String(value), ...props });
+}
+
+function readNumber(input) {
+  // null for an empty field; undefined when the text is not a number
+  if (input.validity.badInput) return undefined;
+  return input.value.trim() === "" ? null : Number(input.value);
+}
+
+function clipItem(c, i, n) {
+  const id = `clip-${i}`;
+  const name = `Clip ${i + 1}`;
+  const player = el("video", { controls: true, preload: "metadata", playsinline: true,
+                               "aria-label": `${name}: ${c.file} (Quelle)` });
+  const note = el("p", { class: "hint" });
+  if (c.url) {
+    player.src = c.url;
+    player.addEventListener("loadedmetadata", () => { player.currentTime = c.start || 0; },
+                            { once: true });
+    player.addEventListener("error", () => {
+      note.textContent = "Der Browser kann diesen Clip nicht abspielen; geben Sie Anfang und " +
+        "Ende in Sekunden ein.";
+    });
+  } else {
+    note.textContent = "Keine Vorschau für diesen Clip; geben Sie Anfang und Ende in Sekunden ein.";
+  }
+  const start = numberInput(`${id}-start`, c.start || 0, { max: c.duration ?? false });
+  const end = numberInput(`${id}-end`, c.end, { max: c.duration ?? false,
+    placeholder: c.duration != null ? `bis zum Schluss (${seconds(c.duration)})` : "bis zum Schluss",
+    "aria-describedby": `${id}-end-hint` });
+  const used = el("p", { class: "hint", id: `${id}-used` });
+  const showUsed = () => {
+    const a = c.start || 0, b = c.end ?? c.duration;
+    used.textContent = b == null ? `Ab ${clock(a)}.`
+      : `Verwendet: ${clock(a)} bis ${clock(b)} (${seconds(Math.max(b - a, 0))})` +
+        (c.duration != null ? ` von ${seconds(c.duration)}.` : ".");
+  };
+  showUsed();
+  const set = (key, input) => {
+    const value = readNumber(input);
+    if (value === undefined) {
+      say("edit-message", "Bitte eine Zahl in Sekunden eingeben, z. B. 12,5.", true);
+      return;
+    }
+    c[key] = key === "start" ? value || 0 : value;
+    showUsed();
+    editChanged();
+    if (value != null && c.url && !player.error) { player.pause(); player.currentTime = value; }
+  };
+  start.addEventListener("change", () => set("start", start));
+  end.addEventListener("change", () => set("end", end));
+  const here = (key, input) => {
+    input.value = (Math.round(player.currentTime * 100) / 100).toString();
+    set(key, input);
+  };
+  const lt = c.lower_third || {};
+  const person = el("input", { id: `${id}-lt-name`, type: "text", value: lt.name || "",
+                               autocomplete: "off", "aria-describedby": `${id}-lt-hint` });
+  const role = el("input", { id: `${id}-lt-role`, type: "text", value: lt.role || "",
+                             autocomplete: "off" });
+  const secs = el("input", { id: `${id}-lt-seconds`, type: "number", min: 0.5, max: 30,
+                             step: 0.5, value: String(lt.seconds ?? 4) });
+  const setLowerThird = () => {
+    const who = person.value.trim();
+    const s = readNumber(secs);
+    c.lower_third = who ? { name: who, role: role.value.trim() || null,
+                            seconds: s == null || s === undefined ? 4 : s } : null;
+    editChanged();
+  };
+  for (const input of [person, role, secs]) input.addEventListener("change", setLowerThird);
+  const move = (delta) => moveClip(i, delta);
+  return el("li", { class: "clip", "data-index": i },
+    el("h5", { text: `${name} von ${n}: ${c.file}` }),
+    el("div", { class: "clip-grid" },
+      el("div", { class: "clip-player" }, player, note),
+      el("div", {},
+        el("div", { class: "trim" },
+          el("label", { for: `${id}-start`, text: "Anfang (Sekunden)" }), start,
+          el("button", { type: "button", class: "secondary", "aria-label": `Anfang hier (${name})`,
+                         onclick: () => here("start", start) }, "Anfang hier"),
+          el("label", { for: `${id}-end`, text: "Ende (Sekunden)" }), end,
+          el("button", { type: "button", class: "secondary", "aria-label": `Ende hier (${name})`,
+                         onclick: () => here("end", end) }, "Ende hier")),
+        el("p", { class: "hint", id: `${id}-end-hint`,
+                  text: "Ende leer lassen: der Clip läuft bis zum Schluss." }),
+        used,
+        el("fieldset", {},
+          el("legend", { text: "Bauchbinde (eingeblendeter Name, freiwillig)" }),
+          el("label", { for: `${id}-lt-name`, text: "Person" }), person,
+          el("p", { class: "hint", id: `${id}-lt-hint`,
+                    text: "z. B. Erika Muster; leer lassen: keine Bauchbinde." }),
+          el("label", { for: `${id}-lt-role`, text: "Funktion" }), role,
+          el("label", { for: `${id}-lt-seconds`, text: "Dauer der Einblendung (Sekunden)" }), secs),
+        el("div", { class: "row" },
+          el("button", { type: "button", class: "secondary", id: `${id}-up`, disabled: i === 0,
+                         "aria-label": `${name} nach oben`, onclick: () => move(-1) }, "Nach oben"),
+          el("button", { type: "button", class: "secondary", id: `${id}-down`,
+                         disabled: i === n - 1, "aria-label": `${name} nach unten`,
+                         onclick: () => move(1) }, "Nach unten"),
+          n > 1 ? el("button", { type: "button", class: "secondary",
+                                 "aria-label": `${name} aus diesem Video entfernen`,
+                                 onclick: () => removeClip(i) }, "Entfernen") : ""))));
+}
+
+function moveClip(i, delta) {
+  const clips = state.edit.clips;
+  const j = i + delta;
+  if (j < 0 || j >= clips.length) return;
+  [clips[i], clips[j]] = [clips[j], clips[i]];
+  drawEdit();
+  // Keep the focus on the clip that moved: on the same button, or the other one at an end.
+  const same = $(`clip-${j}-${delta < 0 ? "up" : "down"}`);
+  (same.disabled ? $(`clip-${j}-${delta < 0 ? "down" : "up"}`) : same).focus();
+  editChanged(`${clips[j].file} ist jetzt Clip ${j + 1} von ${clips.length} – noch nicht gespeichert.`);
+}
+
+function removeClip(i) {
+  const [gone] = state.edit.clips.splice(i, 1);
+  drawEdit();
+  $("add-clip").focus();
+  editChanged(`${gone.file} aus diesem Video entfernt – noch nicht gespeichert.`);
+}
+
+function addClip() {
+  const file = $("add-clip").value;
+  if (!file) return;
+  const n = state.edit.clips.push({ file, start: 0, end: null, lower_third: null,
+                                    duration: null, url: null });
+  drawEdit();
+  editChanged(`${file} als Clip ${n} angehängt – noch nicht gespeichert. Vorschau und Länge ` +
+              "zeigt der Clip nach dem Speichern.");
+}
+
+async function saveEdit() {
+  const v = state.edit;
+  const body = { name: v.name, title: $("video-title").value.trim(),
+    clips: v.clips.map((c) => ({ file: c.file, start: c.start, end: c.end,
+                                 lower_third: c.lower_third })) };
+  try {
+    state.edit = await api("PUT", videoPath(), body);
+    state.editDirty = false;
+    drawEdit();
+    say("edit-message", state.edit.captions_stale ? `Gespeichert. ${STALE}`
+      : "Gespeichert. Rendern Sie neu, damit das Video die Änderung zeigt.");
+    await refreshJob();
+  } catch (e) {
+    say("edit-message", e.message, true);
+  }
+}
+
+async function retranscribe() {
+  if (!window.confirm("Die Untertitel dieses Videos werden gelöscht – mit allen Korrekturen – " +
+                      "und beim nächsten Rendern neu erkannt. Fortfahren?")) return;
+  try {
+    await api("POST", `${videoPath()}/retranscribe`, {});
+    $("stale").hidden = true;
+    if (state.edit) state.edit.captions_stale = false;
+    say("edit-message", "Die Untertitel werden beim nächsten Rendern neu erkannt.");
+    $("video-title").focus();
+    await Promise.all([loadCaptions(), refreshJob()]);
+  } catch (e) {
+    say("edit-message", e.message, true);
+  }
+}
+
 // --- start -----------------------------------------------------------------------------------
 
 function route() {
@@ -446,8 +657,15 @@ document.addEventListener("DOMContentLoaded", () => {
   $("reload").addEventListener("click", loadCaptions);
   $("approve").addEventListener("click", toggleApprove);
   $("player").addEventListener("timeupdate", highlight);
+  $("video-title").addEventListener("input", () => editChanged());
+  $("save-edit").addEventListener("click", saveEdit);
+  $("reload-edit").addEventListener("click", loadEdit);
+  $("add-clip-button").addEventListener("click", addClip);
+  $("retranscribe").addEventListener("click", retranscribe);
   window.addEventListener("hashchange", route);
-  window.addEventListener("beforeunload", (e) => { if (state.dirty) e.preventDefault(); });
+  window.addEventListener("beforeunload", (e) => {
+    if (state.dirty || state.editDirty) e.preventDefault();
+  });
   setUpDrop();
   Promise.all([loadJobs(), loadForm()]).then(route);
 });
