@@ -67,6 +67,7 @@ class ClipSpec(_Strict):
     end: Seconds | None = None
     lower_third: LowerThird | None = None
     stabilize: bool = False    # shaky handheld footage: ffmpeg's vid.stab, two passes
+    trim: Literal["auto"] | None = None   # cut the silence and fumbling before and after speech
 
     @model_validator(mode="after")
     def _ordered(self) -> "ClipSpec":
@@ -131,6 +132,7 @@ class Clip:
     end: float | None
     lower_third: LowerThird | None
     stabilize: bool = False
+    auto: bool = False         # `trim: auto` and no start/end given: the speech decides
 
 
 @dataclass(frozen=True)
@@ -250,7 +252,8 @@ def _clip(c: ClipSpec, footage: Path, path: Path, lines: dict[tuple, int], key: 
     if not f.is_file():
         raise JobError(path, f"{_at(lines, key + '.file')}key '{shown}.file': clip '{c.file}' not "
                              f"found in {footage}")
-    return Clip(f.resolve(), c.start or 0.0, c.end, c.lower_third, c.stabilize)
+    auto = c.trim == "auto" and c.start is None and c.end is None  # start/end given win
+    return Clip(f.resolve(), c.start or 0.0, c.end, c.lower_third, c.stabilize, auto)
 
 
 def list_clips(folder: Path) -> list[Path]:

@@ -14,7 +14,7 @@ from ..config.brand import BrandKit
 from ..config.job import Clip, Job, Video
 from ..config.presets import Preset, get_preset
 from ..edit.cues import place
-from ..model.captions import AssStyle, Cue
+from ..model.captions import AssStyle, Cue, Word
 from ..model.errors import MediaError
 from ..model.media import MediaInfo
 from ..model.plan import (
@@ -60,6 +60,20 @@ def clip_range(clip: Clip, info: MediaInfo) -> tuple[float, float]:
         raise MediaError(clip.path, f"trim {clip.start:g}-{end:g} s keeps less than "
                                     f"{MIN_CLIP_SECONDS:g} s; fix `start`/`end` in the job file")
     return clip.start, min(end, info.duration)
+
+
+BREATH = 0.3   # seconds kept before the first and after the last word of an auto-trimmed clip
+
+
+def speech_range(words: list[Word], start: float, end: float) -> tuple[float, float]:
+    """`trim: auto`: the part of [start, end) from just before the first word to just after
+    the last one (words in the clip's own timeline); all of it when nothing was said or the
+    speech is shorter than a clip may be."""
+    if not words:
+        return start, end
+    s = max(start, words[0].start - BREATH)
+    e = min(end, words[-1].end + BREATH)
+    return (s, e) if e - s >= MIN_CLIP_SECONDS else (start, end)
 
 
 def frames_for(seconds: float, fps: int) -> int:

@@ -24,7 +24,7 @@ from ..config.presets import all_presets, get_preset
 from ..edit.cues import CueRules, build_cues, readability, remove_overlaps
 from ..edit.lexicon import Lexicon, load_lexicon
 from ..edit.numbers import normalise_numbers
-from ..edit.plan import clip_range, frames_for, make_plan
+from ..edit.plan import clip_range, frames_for, make_plan, speech_range
 from ..edit.uncertain import mark_uncertain, uncertain_words
 from ..formats.srt import to_srt, to_vtt
 from ..model.captions import Cue, Word
@@ -37,6 +37,7 @@ from ..publish.caption_file import (
     CaptionFile,
     caption_path,
     read_caption_file,
+    recorded_cut,
     write_caption_file,
 )
 from ..publish.folder import (
@@ -227,12 +228,11 @@ class _Run:
         infos = dict(kit_infos)
         for clip in video.clips:
             infos.setdefault(str(clip.path), probe(clip.path))
-        ranges = [clip_range(c, infos[str(c.path)]) for c in video.clips]
-        lengths = [frames_for(e - s, self.fps) / self.fps for s, e in ranges]
-        cut = [[c.path.name, s, round(s + n, 3)]
-               for c, (s, _), n in zip(video.clips, ranges, lengths)]
-        v = _Video(video, infos, cut)
         path = caption_path(self.job, video)
+        if path.is_file():  # an auto-trimmed clip keeps the trim its captions were made for
+            video = _trimmed(video, recorded_cut(path), self.fps)
+        ranges, lengths, cut = self._cut(video, infos)
+        v = _Video(video, infos, cut)
         if path.is_file():
             found = self._read_captions(path, cut)
             if found.stale:
@@ -246,8 +246,32 @@ class _Run:
         self.pending[self.executor.submit(transcribe_unit, unit, kind="transcribe")] = \
             ("transcribe", v)
 
+    def _cut(self, video: Video, infos: dict[str, MediaInfo]) -> tuple[list, list, list]:
+        """Each clip's [start, end), its length in whole output frames, and the cut as the
+        caption file records it."""
+        ranges = [clip_range(c, infos[str(c.path)]) for c in video.clips]
+        lengths = [frames_for(e - s, self.fps) / self.fps for s, e in ranges]
+        cut = [[c.path.name, s, round(s + n, 3)]
+               for c, (s, _), n in zip(video.clips, ranges, lengths)]
+        return ranges, lengths, cut
+
+    def _auto_trim(self, v: _Video, transcripts: Sequence[Transcript]) -> None:
+        """`trim: auto` clips cut to their speech, now that the words are known."""
+        heard = iter(transcripts)
+        clips = []
+        for clip, (_, start, end) in zip(v.video.clips, v.cut):
+            words = list(next(heard).words) if v.infos[str(clip.path)].has_audio else []
+            if clip.auto:
+                s, e = speech_range(words, start, end)
+                clip = replace(clip, start=s, end=e, auto=False)
+            clips.append(clip)
+        v.video = replace(v.video, clips=tuple(clips))
+        _, _, v.cut = self._cut(v.video, v.infos)
+
     def _transcribed(self, v: _Video, future: Any) -> None:
         heard: Transcribed = self.executor.result(future)
+        if any(c.auto for c in v.video.clips):
+            self._auto_trim(v, heard.transcripts)
         cues: list[Cue] = []
         transcripts = iter(heard.transcripts)
         offset = 0.0
@@ -409,6 +433,21 @@ def caption_words(words: list[Word], job: Job, lexicon: Lexicon, german: bool) -
     if job.caption_style.norm == "ard" and german:
         words = normalise_numbers(words)
     return mark_uncertain(words, lexicon, dictionary=german)
+
+
+def _trimmed(video: Video, cut: list, fps: int) -> Video:
+    """Auto-trimmed clips with the trim a caption file recorded for them (the same clip file
+    at the same place in the video)."""
+    clips = []
+    for i, c in enumerate(video.clips):
+        got = cut[i] if i < len(cut) and isinstance(cut[i], list) and len(cut[i]) == 3 else None
+        if c.auto and got and got[0] == c.path.name:
+            start = float(got[1])
+            # The recorded end is rounded to milliseconds: take its whole frames again.
+            frames = round((float(got[2]) - start) * fps)
+            c = replace(c, start=start, end=start + frames / fps + 1e-4, auto=False)
+        clips.append(c)
+    return replace(video, clips=tuple(clips))
 
 
 def _german(job: Job, transcripts: Sequence[Transcript]) -> bool:

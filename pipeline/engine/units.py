@@ -24,7 +24,7 @@ from ..analysis.probe import probe
 from ..analysis.transcribe import Transcript, transcribe, transcripts_dir
 from ..analysis.whisper_child import Children, WhisperChild
 from ..model.errors import MediaError, Stopped
-from ..model.manifest import RenderSettings
+from ..model.manifest import ClipCut, RenderSettings
 from ..model.outputs import Worker
 from ..model.plan import EditPlan, LoudnessScan
 from ..render import ffmpeg, graph
@@ -213,8 +213,14 @@ def _render_together(plans: Sequence[EditPlan], unit: RenderUnit,
         loudness_target=asdict(plan.loudness), loudness_measured_input=asdict(measured),
         captions="burned in" if plan.captions else "none", plan_version=plan.version,
         rendered_together=names, render_seconds=round(done.seconds, 2),
-        ffmpeg_peak_rss_mb=round(done.peak_rss_mb)))
+        ffmpeg_peak_rss_mb=round(done.peak_rss_mb), clips=_clip_cuts(plan)))
         for plan, (mp4, jpg), cover in zip(plans, parts, covers)]
+
+
+def _clip_cuts(plan: EditPlan) -> list[ClipCut]:
+    return [ClipCut(file=Path(s.source).name, start=round(s.start, 3),
+                    end=round(s.start + s.frames / plan.fps, 3))
+            for s in plan.segments if s.role == "clip"]
 
 
 def _part(folder: Path, label: str, suffix: str) -> Path:

@@ -64,6 +64,13 @@ class CoverEntry(CoverPick):
     file: str
 
 
+class ClipCut(_Record):
+    """The part of a clip the video shows (a `trim: auto` one as the speech decided)."""
+    file: str
+    start: float
+    end: float
+
+
 class RenderSettings(_Record):
     """What made an output, as ffmpeg got it, and what the render cost."""
     size: str                       # "1080x1920"
@@ -79,6 +86,7 @@ class RenderSettings(_Record):
     rendered_together: list[str] = []   # one ffmpeg made these: its time and memory are theirs
     render_seconds: float = 0.0
     ffmpeg_peak_rss_mb: int = 0
+    clips: list[ClipCut] = []
 
 
 class OutputEntry(_Record):

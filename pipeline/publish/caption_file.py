@@ -63,6 +63,12 @@ def read_caption_file(path: Path, cut: list,
                        stale=bool(meta) and meta.get("cut") != cut)
 
 
+def recorded_cut(path: Path) -> list:
+    """The clips and trims the caption file was made for ([file, start, end] each), or []."""
+    cut = _meta(path).get("cut")
+    return cut if isinstance(cut, list) else []
+
+
 def _meta(path: Path) -> dict:
     """The hidden word file, or {} when there is none or it cannot be read: the words are
     then spread over each cue (a damaged file must not stop the render)."""

@@ -53,11 +53,16 @@ class ClipView(BaseModel):
     url: str | None = None             # the source clip, read-only, for scrubbing
 
 
+class FootageView(BaseModel):
+    file: str
+    url: str | None = None
+
+
 class VideoEditView(BaseModel):
     name: str
     title: str
     clips: list[ClipView]
-    footage: list[str] = []            # the job's clip files, to append one to this video
+    footage: list[FootageView] = []    # the job's clip files, to append one to this video
     captions: bool = False             # the video has a caption file
     captions_stale: bool = False       # … made for other clips or trims than it has now
 
@@ -186,7 +191,9 @@ def get(root: Path, job: str, job_file: Path, video: str) -> VideoEditView:
     infos = [_info(c.path) for c in clips]
     srt = caption_file(job_file, video)
     recorded = _recorded_cut(srt) if srt.is_file() else None
-    stale = recorded is not None and \
+    auto = any(getattr(c, "trim", None) == "auto" and c.start is None and c.end is None
+               for c in v.clips)  # `trim: auto`: render keeps the trim the file was made for
+    stale = recorded is not None and not auto and \
         recorded != _cut(clips, infos, get_preset(spec.targets[0]).fps)
     return VideoEditView(
         name=video, title=v.title or v.name,
@@ -196,7 +203,8 @@ def get(root: Path, job: str, job_file: Path, video: str) -> VideoEditView:
                         if c.lower_third else None,
                         url=_clip_url(root, job, footage, c.file))
                for c, i in zip(v.clips, infos)],
-        footage=[f.name for f in list_clips(footage)] if footage.is_dir() else [],
+        footage=[FootageView(file=f.name, url=_clip_url(root, job, footage, f.name))
+                 for f in (list_clips(footage) if footage.is_dir() else [])],
         captions=srt.is_file(), captions_stale=stale)
 
 
@@ -209,6 +217,19 @@ def _clip_data(c: ClipEdit) -> dict:
     if c.lower_third is not None:
         out["lower_third"] = {k: v for k, v in c.lower_third.items() if v not in (None, "")}
     return out
+
+
+_EDITED = ("file", "start", "end", "lower_third")
+
+
+def _kept(before: list[dict], file: str) -> dict:
+    """The keys the page does not edit of the clip's entry as it was (the first one of this
+    file not yet used: a file may be in a video twice)."""
+    for k, c in enumerate(before):
+        if c.get("file") == file:
+            del before[k]
+            return {key: v for key, v in c.items() if key not in _EDITED}
+    return {}
 
 
 def put(root: Path, job: str, job_file: Path, video: str, body: VideoEdit,
@@ -234,11 +255,15 @@ def put(root: Path, job: str, job_file: Path, video: str, body: VideoEdit,
         if not isinstance(videos, list):  # no list yet: the one load_job makes, written out
             videos = [{"name": v.name, "clips": [{"file": c.file} for c in v.clips]}
                       for v in specs]
-        entry: dict[str, Any] = {"name": videos[index].get("name", old.name)}
+        # Keys the page does not edit (`stabilize`, …) stay with their video and clip.
+        entry: dict[str, Any] = {k: v for k, v in videos[index].items()
+                                 if k not in ("title", "clips")}
+        entry.setdefault("name", old.name)
         title = (body.title or "").strip()
         if title:
             entry["title"] = title
-        entry["clips"] = [_clip_data(c) for c in body.clips]
+        before = [c for c in videos[index].get("clips") or [] if isinstance(c, dict)]
+        entry["clips"] = [{**_clip_data(c), **_kept(before, c.file)} for c in body.clips]
         new_data = {**data, "videos": [*videos[:index], entry, *videos[index + 1:]]}
         with atomic_path(job_file) as tmp:  # renamed onto the job file only if it loads
             tmp.write_text(dump_job(new_data), encoding="utf-8")

@@ -469,7 +469,7 @@ function drawEdit() {
   $("stale").hidden = !v.captions_stale;
   const n = v.clips.length;
   $("clip-list").replaceChildren(...v.clips.map((c, i) => clipItem(c, i, n)));
-  $("add-clip").replaceChildren(...v.footage.map((f) => el("option", { value: f, text: f })));
+  $("add-clip").replaceChildren(...v.footage.map((f) => el("option", { value: f.file, text: f.file })));
   $("add-clip-button").disabled = !v.footage.length;
 }
 
@@ -503,8 +503,7 @@ function clipItem(c, i, n) {
   }
   const start = numberInput(`${id}-start`, c.start || 0, { max: c.duration ?? false });
   const end = numberInput(`${id}-end`, c.end, { max: c.duration ?? false,
-    placeholder: c.duration != null ? `bis zum Schluss (${seconds(c.duration)})` : "bis zum Schluss",
-    "aria-describedby": `${id}-end-hint` });
+                                                "aria-describedby": `${id}-end-hint` });
   const used = el("p", { class: "hint", id: `${id}-used` });
   const showUsed = () => {
     const a = c.start || 0, b = c.end ?? c.duration;
@@ -599,13 +598,12 @@ function removeClip(i) {
 }
 
 function addClip() {
-  const file = $("add-clip").value;
-  if (!file) return;
-  const n = state.edit.clips.push({ file, start: 0, end: null, lower_third: null,
-                                    duration: null, url: null });
+  const found = state.edit.footage.find((f) => f.file === $("add-clip").value);
+  if (!found) return;
+  const n = state.edit.clips.push({ file: found.file, start: 0, end: null, lower_third: null,
+                                    duration: null, url: found.url });
   drawEdit();
-  editChanged(`${file} als Clip ${n} angehängt – noch nicht gespeichert. Vorschau und Länge ` +
-              "zeigt der Clip nach dem Speichern.");
+  editChanged(`${found.file} als Clip ${n} angehängt – noch nicht gespeichert.`);
 }
 
 async function saveEdit() {
