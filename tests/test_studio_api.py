@@ -344,11 +344,11 @@ WORDS = [(0.1, 0.4, "Das", None), (0.4, 0.9, "Landesamt", "probability"),
          (1.9, 2.3, "Eintritt", "dictionary"), (2.3, 2.5, "ist", None), (2.5, 2.9, "frei.", None)]
 
 
-def write_captions(data: Path, job: str, video: str) -> Path:
+def write_captions(data: Path, job: str, video: str, cut: list | None = None) -> Path:
     folder = data / "jobs" / f"{job}.captions"
     folder.mkdir(exist_ok=True)
     (folder / f".{video}.json").write_text(json.dumps({
-        "version": 1, "cut": [], "origin": {"source": "whisper", "model": "base"},
+        "version": 1, "cut": cut or [], "origin": {"source": "whisper", "model": "base"},
         "words": [{"start": s, "end": e, "text": t, "probability": 0.3 if u else 0.9,
                    "uncertain": u} for s, e, t, u in WORDS]}))
     (folder / f"{video}.srt").write_text(SRT, encoding="utf-8")
@@ -482,3 +482,178 @@ def test_a_failing_clip_shows_its_one_line_on_the_job(server, data):
     [line] = job["errors"]
     assert line.startswith("error: ") and "IMG_9.MOV: not a readable video file" in line
     assert job["videos"][0]["errors"] == [line]
+
+
+# --- editing a video: title, clip order, trims, lower thirds --------------------------------
+
+@pytest.fixture(scope="module")
+def long_clip(tmp_path_factory) -> bytes:
+    path = make_clip(tmp_path_factory.mktemp("clips") / "long.mp4", size="192x108",
+                     seconds=3.0, audio=False)
+    return path.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def schnitt(server, data, long_clip) -> Path:
+    """A job of two 3-second clips and no `videos:` list: each clip is one video."""
+    new_job(server, "schnitt")
+    for name in ("a.mp4", "b.mp4"):
+        assert server.upload("schnitt", name, long_clip) == (201, {"name": name})
+    return data / "jobs" / "schnitt.yaml"
+
+
+def clip_body(file: str, start=0.0, end=None, lower_third=None) -> dict:
+    return {"file": file, "start": start, "end": end, "lower_third": lower_third}
+
+
+def test_get_and_put_a_video_writes_what_the_job_loader_reads(server, data, schnitt, long_clip):
+    from pipeline.config.job import LowerThird, load_job
+
+    assert "videos" not in schnitt.read_text()
+    status, video = server.json("GET", "/api/jobs/schnitt/videos/a")
+    assert status == 200 and video["name"] == "a" and video["title"] == "a"
+    [clip] = video["clips"]
+    assert clip["file"] == "a.mp4" and clip["start"] == 0 and clip["end"] is None
+    assert clip["lower_third"] is None and abs(clip["duration"] - 3.0) < 0.1
+    assert clip["url"] == "/footage/schnitt/a.mp4" and video["footage"] == [
+        {"file": "a.mp4", "url": "/footage/schnitt/a.mp4"},
+        {"file": "b.mp4", "url": "/footage/schnitt/b.mp4"}]
+    assert video["captions"] is False and video["captions_stale"] is False
+    assert server.json("GET", "/api/jobs/schnitt/videos/nope")[0] == 404
+
+    # Append clip b to video a (a job without `videos:` gets the list written from the
+    # defaults), then: a title, the two clips swapped, b trimmed, a lower third on b.
+    video["clips"].append(clip_body("b.mp4"))
+    assert server.json("PUT", "/api/jobs/schnitt/videos/a", video)[0] == 200
+    _, video = server.json("GET", "/api/jobs/schnitt/videos/a")
+    assert [c["file"] for c in video["clips"]] == ["a.mp4", "b.mp4"]
+    video["title"] = "Vorstellung im Bürgerbüro"
+    video["clips"].reverse()
+    video["clips"][0].update(start=0.5, end=2.5, lower_third={
+        "name": "Erika Muster", "role": "Pressesprecherin", "seconds": 3})
+    status, saved = server.json("PUT", "/api/jobs/schnitt/videos/a", video)
+    assert status == 200, saved
+    assert saved["changed"] is True and saved["captions_stale"] is False  # no caption file
+    assert saved["title"] == "Vorstellung im Bürgerbüro"
+    assert [(c["file"], c["start"], c["end"]) for c in saved["clips"]] == \
+        [("b.mp4", 0.5, 2.5), ("a.mp4", 0.0, None)]
+    assert server.json("GET", "/api/jobs/schnitt/videos/a")[1] == \
+        {k: v for k, v in saved.items() if k != "changed"}
+
+    job = load_job(schnitt, data / "brand")
+    [a, b] = job.videos
+    assert (a.name, a.title) == ("a", "Vorstellung im Bürgerbüro")
+    assert [(c.path.name, c.start, c.end) for c in a.clips] == \
+        [("b.mp4", 0.5, 2.5), ("a.mp4", 0.0, None)]
+    assert a.clips[0].lower_third == LowerThird(name="Erika Muster", role="Pressesprecherin",
+                                                seconds=3.0)
+    assert a.clips[1].lower_third is None
+    assert (b.name, b.title, [c.path.name for c in b.clips]) == ("b", "b", ["b.mp4"])
+    assert [v["title"] for v in server.json("GET", "/api/jobs/schnitt")[1]["videos"]] == \
+        ["Vorstellung im Bürgerbüro", "b"]
+    assert not [p for p in schnitt.parent.iterdir() if p.name.startswith(".")]  # no leftovers
+    for name in ("a.mp4", "b.mp4"):  # footage only read
+        assert (data / "footage" / "schnitt" / name).read_bytes() == long_clip
+
+    # With a `videos:` list, an uploaded clip still becomes a video of its own.
+    assert server.upload("schnitt", "c.mp4", long_clip) == (201, {"name": "c.mp4"})
+    assert [v.name for v in load_job(schnitt, data / "brand").videos] == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("change, says", [
+    ({"end": 9}, "footage/schnitt/b.mp4: end 9 s lies beyond the clip's end (3.00 s); "
+                 "fix `end` in the job file"),
+    ({"start": 5, "end": None}, "footage/schnitt/b.mp4: start 5 s lies beyond the clip's end (3.00 s)"),
+    ({"start": 2, "end": 1}, "key 'videos[0].clips[0]': end (1.0) must be after start (2.0)"),
+    ({"start": "soon"}, "'soon' is not a time"),
+    ({"lower_third": {"name": "X", "seconds": 99}}, "lower_third.seconds"),
+    ({"file": "../../secret.txt"}, "clip '../../secret.txt' is not in footage/schnitt"),
+])
+def test_a_bad_edit_is_refused_with_the_clis_reason_and_changes_nothing(
+        server, schnitt, change, says):
+    _, video = server.json("GET", "/api/jobs/schnitt/videos/a")
+    before = schnitt.read_text()
+    video["clips"][0].update(change)
+    status, body = server.json("PUT", "/api/jobs/schnitt/videos/a", video)
+    assert status == 422 and says in body["error"] and "\n" not in body["error"], body
+    assert "partial" not in body["error"]  # the job file is named, not the one checked
+    assert schnitt.read_text() == before
+    assert not [p for p in schnitt.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_a_video_keeps_its_name(server, schnitt):
+    _, video = server.json("GET", "/api/jobs/schnitt/videos/b")
+    status, body = server.json("PUT", "/api/jobs/schnitt/videos/b", {**video, "name": "neu"})
+    assert status == 422 and "keeps its name" in body["error"]
+
+
+def test_footage_is_served_read_only_with_range(server, schnitt, long_clip):
+    status, headers, body = server.request("GET", "/footage/schnitt/b.mp4",
+                                           headers={"Range": "bytes=0-99"})
+    assert status == 206 and body == long_clip[:100]
+    assert headers["content-range"] == f"bytes 0-99/{len(long_clip)}"
+    assert headers["content-type"] == "video/mp4"
+    assert server.request("GET", "/footage/schnitt/b.mp4")[2] == long_clip
+    for method in ("PUT", "POST", "DELETE"):
+        assert server.request(method, "/footage/schnitt/b.mp4", b"x",
+                              {"Content-Type": "application/json"})[0] == 405
+    assert server.request("GET", "/footage/schnitt/b.mp4")[2] == long_clip
+
+
+@pytest.mark.parametrize("path", [
+    "/footage/../secret.txt", "/footage/schnitt/../../../secret.txt",
+    "/footage/%2e%2e/secret.txt", "/footage/schnitt/%2e%2e%2f%2e%2e%2f%2e%2e%2fsecret.txt",
+    "/footage/..%2f..%2f/secret.txt", "/footage/%EF%BC%8E%EF%BC%8E/secret.txt",
+    "/footage/schnitt/b.mp4%00.mp4", "/footage/schnitt/%2Fetc%2Fpasswd",
+    "/footage/schnitt/..\\..\\secret.txt", "/footage/schnitt/.x.upload.partial",
+    "/footage/schnitt", "/footage/old/../schnitt/b.mp4",
+])
+def test_footage_outside_the_folder_cannot_be_read(server, schnitt, path):
+    status, _, body = server.request("GET", path)
+    assert status in (400, 404, 405) and b"top secret" not in body
+
+
+def test_a_trim_change_makes_the_captions_stale_and_retranscribe_removes_them(
+        server, data, schnitt):
+    from pipeline.analysis.probe import probe
+    from pipeline.edit.plan import frames_for
+
+    # b's caption file, made for b as it is now (uncut), as render records it.
+    n = frames_for(probe(data / "footage" / "schnitt" / "b.mp4").duration, 30) / 30
+    srt = write_captions(data, "schnitt", "b", cut=[["b.mp4", 0.0, round(n, 3)]])
+    _, video = server.json("GET", "/api/jobs/schnitt/videos/b")
+    assert video["captions"] is True and video["captions_stale"] is False
+    video["title"] = "Nur der Titel"
+    status, saved = server.json("PUT", "/api/jobs/schnitt/videos/b", video)
+    assert status == 200 and saved["changed"] is True and saved["captions_stale"] is False
+    video["clips"][0]["start"] = 1.0
+    status, saved = server.json("PUT", "/api/jobs/schnitt/videos/b", video)
+    assert status == 200 and saved["captions_stale"] is True
+    assert server.json("GET", "/api/jobs/schnitt/videos/b")[1]["captions_stale"] is True
+    assert srt.is_file()  # the user decides: check them, or have them made again
+
+    assert server.json("POST", "/api/jobs/schnitt/videos/b/retranscribe", {}) == \
+        (200, {"removed": True})
+    assert not srt.exists() and not srt.with_name(".b.json").exists()
+    _, video = server.json("GET", "/api/jobs/schnitt/videos/b")
+    assert video["captions"] is False and video["captions_stale"] is False
+    assert server.json("GET", "/api/jobs/schnitt/videos/b/captions")[0] == 404
+    assert server.json("POST", "/api/jobs/schnitt/videos/b/retranscribe", {}) == \
+        (200, {"removed": False})
+    assert server.json("POST", "/api/jobs/schnitt/videos/nope/retranscribe", {})[0] == 404
+    assert (data / "footage" / "schnitt" / "b.mp4").is_file()
+
+
+def test_keys_the_page_does_not_edit_are_kept(server, data, schnitt):
+    import yaml
+
+    from pipeline.config.job import load_job
+
+    spec = yaml.safe_load(schnitt.read_text())
+    spec["videos"][2]["clips"][0]["stabilize"] = True  # video c
+    schnitt.write_text(yaml.safe_dump(spec, sort_keys=False))
+    _, video = server.json("GET", "/api/jobs/schnitt/videos/c")
+    video["clips"][0]["end"] = 2.0
+    assert server.json("PUT", "/api/jobs/schnitt/videos/c", video)[0] == 200
+    [clip] = load_job(schnitt, data / "brand").videos[2].clips
+    assert clip.stabilize is True and clip.end == 2.0

@@ -55,6 +55,13 @@ def test_create_upload_correct_rerender_approve_download(studio, tmp_path):
             browser.close()
 
 
+def unlabelled(page) -> list[str]:
+    return page.evaluate("""() => [...document.querySelectorAll(
+        'input:not([type=hidden]), select, button, video, [contenteditable]')].filter(e =>
+        !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim()
+        && !e.classList.contains('visually-hidden')).map(e => e.outerHTML)""")
+
+
 def flow(page, data: Path, clips: list[Path]) -> None:
     expect = sync_api.expect
     # A new job: name, kit from the select, one small target.
@@ -65,11 +72,7 @@ def flow(page, data: Path, clips: list[Path]) -> None:
     page.get_by_role("button", name="Auftrag anlegen").click()
     expect(page.locator("#job-title")).to_have_text("Auftrag presse")
     assert (data / "jobs" / "presse.yaml").is_file()
-    unlabelled = page.evaluate("""() => [...document.querySelectorAll(
-        'input:not([type=hidden]), select, button, [contenteditable]')].filter(e =>
-        !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim()
-        && !e.classList.contains('visually-hidden')).map(e => e.outerHTML)""")
-    assert unlabelled == []
+    assert unlabelled(page) == []
 
     # Two clips through the file input; each upload shows its own progress and result.
     page.set_input_files("#clip-input", [str(c) for c in clips])
@@ -116,3 +119,14 @@ def flow(page, data: Path, clips: list[Path]) -> None:
         assert {"rede.tiktok-small.mp4", "rede.tiktok-small.jpg", "rede.srt", "rede.vtt"} <= names
         assert not any(n.startswith("ansicht") for n in names)  # not approved
         assert "Musterwort" in z.read("rede.srt").decode("utf-8")
+
+    # A title in "Bearbeiten": saved into the job file and shown in the list. The cut is as
+    # render made the caption file for, so the captions still fit.
+    assert unlabelled(page) == []
+    page.get_by_label("Titel", exact=True).fill("Tag der offenen Tür")
+    page.get_by_role("button", name="Schnitt speichern").click()
+    expect(page.locator("#edit-message")).to_contain_text("Gespeichert")
+    expect(page.locator("#videos li", has_text="Tag der offenen Tür")).to_have_count(1)
+    expect(page.locator("#editor-title")).to_have_text("Video: Tag der offenen Tür")
+    expect(page.locator("#stale")).to_be_hidden()
+    assert "title: Tag der offenen Tür" in (data / "jobs" / "presse.yaml").read_text()
