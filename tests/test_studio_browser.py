@@ -4,6 +4,7 @@ the press officer's whole flow, from a new job to the ZIP holding the corrected 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -62,15 +63,28 @@ def unlabelled(page) -> list[str]:
         && !e.classList.contains('visually-hidden')).map(e => e.outerHTML)""")
 
 
+def clock(t: float) -> str:
+    """The page's time format: 0:03,1."""
+    tenths = round(t * 10)
+    m, rest = divmod(tenths, 600)
+    return f"{m}:{rest / 10:04.1f}".replace(".", ",")
+
+
+WHY = {"probability": "undeutlich gehört", "dictionary": "nicht im Wörterbuch"}
+
+
 def flow(page, data: Path, clips: list[Path]) -> None:
     expect = sync_api.expect
-    # A new job: name, kit from the select, one small target.
+    # A new job: name, kit from the select, one small target, each shown by its platform.
     page.get_by_label("Name").fill("presse")
     page.get_by_label("Markenpaket").select_option("test")
+    assert "TikTok" in page.locator("#job-targets").inner_text()
+    assert "tiktok" not in page.locator("#job-targets").inner_text()  # the names stay values
     for box in page.locator("#job-targets input").all():
         box.set_checked(box.get_attribute("value") == "tiktok-small")
     page.get_by_role("button", name="Auftrag anlegen").click()
     expect(page.locator("#job-title")).to_have_text("Auftrag presse")
+    expect(page.locator("#new-job-message")).to_have_text("Auftrag „presse“ angelegt.")
     assert (data / "jobs" / "presse.yaml").is_file()
     assert unlabelled(page) == []
 
@@ -83,19 +97,53 @@ def flow(page, data: Path, clips: list[Path]) -> None:
     # Quick preview: Whisper hears the speech, the cues appear beside the preview.
     page.get_by_role("button", name="Schnellvorschau rendern").click()
     expect(page.locator("#job-status")).to_have_text("fertig", timeout=WAIT)
+    # Progress per output under the video's title and the platform, not "rede.tiktok-fast".
+    expect(page.locator("#render-progress")).to_contain_text("rede – Vorschau TikTok")
     page.get_by_role("button", name="rede prüfen und bearbeiten").click()
     first = page.locator(".cue .text").first
     expect(first).not_to_be_empty(timeout=30_000)
     assert "-preview/" in page.locator("#player").get_attribute("src")
     assert page.get_by_role("button", name="Video freigeben").is_disabled()
-    # Doubtful words are marked in the cues and listed first, as many as the API counts.
+    # Doubtful words are marked in the cues and listed first, as many as the API counts, each
+    # with its reason in German; the glossary button only for words the dictionary lacks.
+    api = page.request.get(page.url.split("#")[0] + "api/jobs/presse/videos/rede/captions").json()
+    job = page.request.get(page.url.split("#")[0] + "api/jobs/presse").json()
+    offset = next(v["offset"] for v in job["videos"] if v["name"] == "rede")
+    assert offset == pytest.approx(1.0)  # the test kit's intro card
+    doubtful = [w for c in api["cues"] for w in c["words"] if w["uncertain"]]
     marks = page.locator(".cue mark").count()
-    assert page.locator("#check-list li").count() == marks
+    assert page.locator("#check-list li").count() == marks == len(doubtful)
     assert page.locator("#check-box").is_visible() == (marks > 0)
+    for item, w in zip(page.locator("#check-list li").all(), doubtful):
+        reasons = w["uncertain"].split(",")
+        assert item.locator(".why").inner_text() == " und ".join(WHY[r] for r in reasons)
+        assert item.locator(".time").inner_text() == clock(w["start"] + offset)
+        glossary = item.get_by_role("button", name="zum Glossar hinzufügen")
+        assert glossary.count() == ("dictionary" in reasons)
+    for title in page.locator(".cue mark").evaluate_all("ms => ms.map(m => m.title)"):
+        assert title.startswith("Bitte prüfen: ") and "probability" not in title
 
-    # Clicking a cue's time seeks the preview there and highlights the cue.
-    page.locator(".cue .time").first.click()
+    # A cue's time is the player's (the intro included); a click seeks the player there, to
+    # the moment the cue is shown, and highlights the cue.
+    time, cue = page.locator(".cue .time").first, api["cues"][0]
+    assert time.inner_text() == clock(cue["start"] + offset)
+    time.click()
+    shown = page.locator("#player").evaluate("p => p.currentTime")
+    assert cue["start"] + offset <= shown < min(cue["end"], cue["start"] + 0.5) + offset
     expect(page.locator(".cue").first).to_have_class("cue current", timeout=20_000)
+
+    # A word the dictionary lacks goes into the glossary as it is, without its punctuation;
+    # the confirmation stays, the word is no longer listed.
+    glossary = page.locator("#check-list li").filter(
+        has=page.get_by_role("button", name="zum Glossar hinzufügen"))
+    if glossary.count():
+        before = page.locator("#check-list li").count()
+        word = glossary.first.locator("mark").inner_text().strip(".,;:!?…„“\"'()»«")
+        glossary.first.get_by_role("button").last.click()
+        expect(page.locator("#save-message")).to_have_text(
+            f"„{word}“ steht jetzt im Glossar dieses Auftrags.")
+        assert page.locator("#check-list li").count() < before
+        assert word in (data / "jobs" / "presse.yaml").read_text()
 
     # Correct one word and save.
     words = first.inner_text().split()
@@ -107,12 +155,18 @@ def flow(page, data: Path, clips: list[Path]) -> None:
 
     # Render for publishing, approve, and download the approved videos as a ZIP.
     page.get_by_role("button", name="Für die Veröffentlichung rendern").click()
-    expect(page.locator("#job-status")).to_have_text("fertig", timeout=WAIT)
-    expect(page.locator("#player-note")).to_contain_text("Fertiges Video")
+    # (the status said "fertig" before the click already: wait for the finished video)
+    expect(page.locator("#player-note")).to_have_text("Fertiges Video für TikTok (216 px).",
+                                                      timeout=WAIT)
+    expect(page.locator("#job-status")).to_have_text("fertig")
+    expect(page.locator("#downloads")).to_contain_text(
+        re.compile(r"TikTok \(216 px\) \(MP4, \d+,\d (kB|MB)\)"))
     page.get_by_role("button", name="Video freigeben").click()
     expect(page.locator("#approve-message")).to_have_text("Freigegeben.")
+    # The ZIP link both beside the approve button and in the job's list of videos.
+    expect(page.locator("#zip")).to_be_visible()
     with page.expect_download() as download:
-        page.get_by_role("link", name="Freigegebene Videos als ZIP herunterladen").click()
+        page.locator("#zip-video").click()
     body = Path(download.value.path()).read_bytes()
     with zipfile.ZipFile(io.BytesIO(body)) as z:
         names = set(z.namelist())
@@ -130,3 +184,14 @@ def flow(page, data: Path, clips: list[Path]) -> None:
     expect(page.locator("#editor-title")).to_have_text("Video: Tag der offenen Tür")
     expect(page.locator("#stale")).to_be_hidden()
     assert "title: Tag der offenen Tür" in (data / "jobs" / "presse.yaml").read_text()
+
+    # Another job: nothing of this one's uploads, progress or messages is left on the page.
+    page.get_by_label("Name").fill("zweiter")
+    page.get_by_role("button", name="Auftrag anlegen").click()
+    expect(page.locator("#job-title")).to_have_text("Auftrag zweiter")
+    expect(page.locator("#uploads li")).to_have_count(0)
+    expect(page.locator("#render-progress li")).to_have_count(0)
+    expect(page.locator("#editor")).to_be_hidden()
+    page.locator("#job-list a", has_text="presse").click()
+    expect(page.locator("#job-title")).to_have_text("Auftrag presse")
+    expect(page.locator("#new-job-message")).to_be_empty()

@@ -12,8 +12,11 @@ const CONFLICT = "Jemand anderes hat diese Untertitel inzwischen gespeichert. La
 const STALE = "Schnitt geändert: Die Untertitel passen vielleicht nicht mehr. Bitte prüfen " +
   "oder neu erkennen lassen.";
 
+// Why a word is listed under "Bitte prüfen": the gallery page's wording (publish/page.py).
+const WHY = { probability: "undeutlich gehört", dictionary: "nicht im Wörterbuch" };
+
 const state = { job: null, view: null, video: null, captions: null, events: null, dirty: false,
-                edit: null, editDirty: false };
+                edit: null, editDirty: false, labels: {}, created: null };
 const $ = (id) => document.getElementById(id);
 
 function el(tag, props = {}, ...children) {
@@ -50,8 +53,38 @@ function say(id, text, bad = false) {
   node.classList.toggle("bad", bad);
 }
 
+function why(reasons) {
+  // "probability,dictionary" → "undeutlich gehört und nicht im Wörterbuch"
+  return reasons.split(",").filter(Boolean).map((r) => WHY[r] || r).join(" und ");
+}
+
+function bare(word) {
+  // The word without the punctuation around it: "Bewerb," → "Bewerb"
+  return word.replace(/^[„“"'»«(]+|[.,;:!?…"'“”»«)]+$/g, "");
+}
+
+function platform(target) {
+  // The export target's German label: "tiktok" → "TikTok", "tiktok-fast" → "Vorschau TikTok"
+  if (state.labels[target]) return state.labels[target];
+  if (target.endsWith("-fast")) return `Vorschau ${platform(target.slice(0, -5))}`;
+  return target;
+}
+
+function deNumber(x, digits = 1) {
+  return x.toFixed(digits).replace(".", ",").replace(/\B(?=(\d{3})+(?!\d))/g, "\u202f");
+}
+
+function deBytes(n) {
+  // as the gallery page writes sizes: "1,7 MB"
+  for (const [unit, size] of [["GB", 1e9], ["MB", 1e6], ["kB", 1e3]]) {
+    if (n >= size) return `${deNumber(n / size)} ${unit}`;
+  }
+  return `${n} Byte`;
+}
+
 function clock(t) {
-  const m = Math.floor(t / 60), s = (t - m * 60).toFixed(1).padStart(4, "0");
+  const tenths = Math.round(t * 10);  // 59,96 s is 1:00,0, not 0:60,0
+  const m = Math.floor(tenths / 600), s = ((tenths - m * 600) / 10).toFixed(1).padStart(4, "0");
   return `${m}:${s.replace(".", ",")}`;
 }
 
@@ -70,10 +103,11 @@ async function loadJobs() {
 
 async function loadForm() {
   const [kits, targets] = await Promise.all([api("GET", "/api/kits"), api("GET", "/api/targets")]);
+  state.labels = Object.fromEntries(targets.map((t) => [t.name, t.label]));
   $("job-kit").replaceChildren(...kits.map((k) => el("option", { value: k.name, text: k.name })));
   $("job-targets").replaceChildren(...targets.map((t, i) => el("label", {},
     el("input", { type: "checkbox", name: "targets", value: t.name, checked: i < 2 }),
-    `${t.name} – ${t.label}`)));
+    t.label)));
 }
 
 async function createJob(ev) {
@@ -83,7 +117,11 @@ async function createJob(ev) {
   try {
     const { id } = await api("POST", "/api/jobs", {
       name: form.name.value.trim(), brand: form.brand.value, targets });
-    say("new-job-message", `Auftrag „${id}“ angelegt.`);
+    const text = `Auftrag „${id}“ angelegt.`;
+    say("new-job-message", text);
+    state.created = id;
+    setTimeout(() => { if ($("new-job-message").textContent === text) say("new-job-message", ""); },
+               8000);
     form.name.value = "";
     location.hash = `job=${encodeURIComponent(id)}`;
   } catch (e) {
@@ -92,8 +130,17 @@ async function createJob(ev) {
 }
 
 async function openJob(id) {
+  if (state.events) { state.events.close(); state.events = null; }  // the last job's progress
   state.job = id;
   state.video = null;
+  state.captions = null;
+  // Nothing of the job shown before: its uploads, progress and messages.
+  $("uploads").replaceChildren();
+  $("render-progress").replaceChildren();
+  $("job-errors").replaceChildren();
+  for (const m of ["approve-message", "save-message", "edit-message"]) say(m, "");
+  if (id !== state.created) say("new-job-message", "");
+  state.created = null;
   $("empty").hidden = true;
   $("job").hidden = false;
   $("editor").hidden = true;
@@ -113,9 +160,10 @@ async function refreshJob() {
   $("videos").replaceChildren(...v.videos.map(videoRow));
   if (!v.videos.length) $("videos").append(el("li", { class: "hint",
     text: "Noch keine Clips: laden Sie oben Videos hoch." }));
-  const zip = $("zip");
-  zip.hidden = !v.videos.some((x) => x.approved);
-  zip.href = `/api/jobs/${encodeURIComponent(v.id)}/download.zip`;
+  for (const zip of [$("zip"), $("zip-video")]) {
+    zip.hidden = !v.videos.some((x) => x.approved);
+    zip.href = `/api/jobs/${encodeURIComponent(v.id)}/download.zip`;
+  }
   if (state.video) showVideoMeta();
 }
 
@@ -193,17 +241,29 @@ async function render(fast) {
   }
 }
 
+function outputLabel(key) {
+  // "IMG_0001.tiktok-fast" → "IMG_0001 – Vorschau TikTok" (the video's title, the platform)
+  const at = key.lastIndexOf(".");
+  const name = at > 0 ? key.slice(0, at) : key;
+  const video = state.view?.videos.find((x) => x.name === name);
+  return at > 0 ? `${video ? video.title : name} – ${platform(key.slice(at + 1))}` : key;
+}
+
 function follow() {
   if (state.events) state.events.close();
-  const source = new EventSource(`/api/jobs/${encodeURIComponent(state.job)}/events`);
+  const job = state.job;
+  const source = new EventSource(`/api/jobs/${encodeURIComponent(job)}/events`);
   state.events = source;
   source.addEventListener("progress", async (ev) => {
+    if (state.job !== job) { source.close(); return; }
     const s = JSON.parse(ev.data);
     $("job-status").textContent = STATUS[s.status] || s.status;
-    $("render-progress").replaceChildren(...Object.entries(s.progress).map(([label, f]) =>
-      el("li", {}, el("span", { text: label }),
-         el("progress", { max: 1, value: f, "aria-label": `Fortschritt ${label}` }),
-         el("span", { text: `${Math.round(f * 100)} %` }))));
+    $("render-progress").replaceChildren(...Object.entries(s.progress).map(([key, f]) => {
+      const label = outputLabel(key);
+      return el("li", {}, el("span", { text: label }),
+        el("progress", { max: 1, value: f, "aria-label": `Fortschritt ${label}` }),
+        el("span", { text: `${Math.round(f * 100)} %` }));
+    }));
     if (!["queued", "running"].includes(s.status)) {
       source.close();
       state.events = null;
@@ -222,6 +282,7 @@ function currentVideo() {
 
 async function openVideo(name) {
   state.video = name;
+  say("approve-message", "");
   $("editor").hidden = false;
   showVideoMeta();
   await Promise.all([loadCaptions(), loadEdit()]);
@@ -245,22 +306,22 @@ function showVideoMeta() {
   }
   player.setAttribute("aria-label", `Video ${v.title}`);
   $("player-note").textContent = !best ? "Noch nicht gerendert: zuerst die Schnellvorschau rendern."
-    : best.preview ? "Schnellvorschau (geringere Qualität)." : `Fertiges Video (${best.target}).`;
+    : best.preview ? "Schnellvorschau (geringere Qualität)." : `Fertiges Video für ${platform(best.target)}.`;
   const approve = $("approve");
   approve.textContent = v.approved ? "Freigabe zurücknehmen" : "Video freigeben";
   approve.setAttribute("aria-pressed", v.approved ? "true" : "false");
   approve.disabled = !v.approved && !finals.length;
   approve.title = approve.disabled ? "Erst für die Veröffentlichung rendern" : "";
-  const links = [...finals.map((o) => [o.url, `${o.target} (MP4, ${(o.bytes / 1e6).toFixed(1)} MB)`]),
+  const links = [...finals.map((o) => [o.url, `${platform(o.target)} (MP4, ${deBytes(o.bytes)})`]),
     ...Object.entries(v.subtitles).map(([k, url]) => [url, `Untertitel (${k.toUpperCase()})`])];
   $("downloads").replaceChildren(...links.map(([url, text]) =>
     el("li", {}, el("a", { href: url, download: "", text }))));
   if (!links.length) $("downloads").append(el("li", { class: "hint", text: "Noch nichts." }));
 }
 
-async function loadCaptions() {
+async function loadCaptions(keepMessage = false) {
   state.dirty = false;
-  say("save-message", "");
+  if (!keepMessage) say("save-message", "");
   try {
     state.captions = await api("GET",
       `/api/jobs/${encodeURIComponent(state.job)}/videos/${encodeURIComponent(state.video)}/captions`);
@@ -293,27 +354,40 @@ function cueText(cue) {
       if (/^\s+$/.test(part)) { frag.append(part); return; }
       const w = aligned && aligned[i] && aligned[i][1];
       i += 1;
-      frag.append(w && w.uncertain ? el("mark", { title: `prüfen: ${w.uncertain}`, text: part }) : part);
+      frag.append(w && w.uncertain ? el("mark", { title: `Bitte prüfen: ${why(w.uncertain)}`,
+                                                  "data-token": part, text: part }) : part);
     });
   });
   return frag;
 }
 
+function offset() {
+  // The intro's length: a caption file's time t is at t + offset in every rendered video.
+  return currentVideo()?.offset || 0;
+}
+
 function drawCues() {
-  const offset = currentVideo()?.offset || 0;
   const cues = state.captions.cues;
   $("cue-list").replaceChildren(...cues.map((cue, i) => {
+    const at = clock(cue.start + offset());  // as the player's clock shows it
     const text = el("div", { class: "text", contenteditable: "true", role: "textbox",
-      "aria-multiline": "true", "aria-label": `Untertitel ${i + 1} (${clock(cue.start)})`,
+      "aria-multiline": "true", "aria-label": `Untertitel ${i + 1} (${at})`,
       spellcheck: "true", lang: "de" }, cueText(cue));
     text.addEventListener("input", () => {
       cue.text = text.innerText.replace(/\n{2,}/g, "\n").trim();
       state.dirty = true;
       say("save-message", "Ungespeicherte Änderungen.");
+      $("check-stale").hidden = $("check-box").hidden;
+      // A changed word is no longer marked (as after saving); the elements stay for the caret.
+      // The browser copies a replaced mark's colour as an inline style: dropped as well.
+      for (const n of text.querySelectorAll("[style]")) n.removeAttribute("style");
+      for (const m of text.querySelectorAll("mark")) {
+        m.classList.toggle("changed", m.textContent !== m.dataset.token);
+      }
     });
     return el("li", { class: "cue", "data-index": i },
-      el("button", { type: "button", class: "time", "aria-label": `Zu ${clock(cue.start)} springen`,
-                     onclick: () => seek(cue.start + offset) }, clock(cue.start)),
+      el("button", { type: "button", class: "time", "aria-label": `Zu ${at} springen`,
+                     onclick: () => seek(cue.start) }, at),
       text,
       el("div", { class: "tools" },
         el("button", { type: "button", class: "secondary", onclick: () => split(i, text),
@@ -326,24 +400,37 @@ function drawCues() {
 }
 
 function drawChecks() {
-  const offset = currentVideo()?.offset || 0;
+  // One line per word: its time in the video, the word, why it is listed and, for a word the
+  // dictionary does not know (a name, say), "Zum Glossar hinzufügen".
   const items = [];
   state.captions.cues.forEach((cue) => (tokensOf(cue) || []).forEach(([token, w]) => {
     if (w.uncertain) items.push([token, w]);
   }));
   $("check-box").hidden = !items.length;
-  $("check-list").replaceChildren(...items.map(([token, w]) => el("li", {},
-    el("mark", { text: token }),
-    el("button", { type: "button", class: "secondary", onclick: () => seek(w.start + offset),
-                   "aria-label": `Zu „${token}“ springen (${clock(w.start)})` }, clock(w.start)),
-    el("button", { type: "button", class: "secondary", onclick: () => addToGlossary(token),
-                   "aria-label": `„${token}“ zum Glossar hinzufügen` }, "Zum Glossar hinzufügen"))));
+  $("check-stale").hidden = true;
+  $("check-list").replaceChildren(...items.map(([token, w], n) => {
+    const word = bare(token) || token;
+    const at = clock(w.start + offset());
+    return el("li", { "data-index": n },
+      el("button", { type: "button", class: "secondary time", onclick: () => seek(w.start),
+                     "aria-label": `Zu „${word}“ springen (${at})` }, at),
+      el("mark", { text: token }),
+      el("span", { class: "why", text: why(w.uncertain) }),
+      w.uncertain.split(",").includes("dictionary") && word
+        ? el("button", { type: "button", class: "secondary glossary",
+                         onclick: () => addToGlossary(word, n),
+                         "aria-label": `„${word}“ zum Glossar hinzufügen` },
+             "Zum Glossar hinzufügen")
+        : "");
+  }));
 }
 
-function seek(t) {
+function seek(captionTime) {
+  // To where the player shows a caption-file time: after the intro, a hair past the start so
+  // that the cue is on screen (and highlighted) at once.
   const p = $("player");
   if (!p.src) return;
-  p.currentTime = t;
+  p.currentTime = captionTime + offset() + 0.01;
   p.play().catch(() => {});
 }
 
@@ -409,13 +496,18 @@ async function save() {
   }
 }
 
-async function addToGlossary(word) {
-  const bare = word.replace(/^[„“"'»«(]+|[.,;:!?…"'“”»«)]+$/g, "");
+async function addToGlossary(word, n) {
   try {
-    await api("POST", `/api/jobs/${encodeURIComponent(state.job)}/glossary`, { word: bare });
-    say("save-message", `„${bare}“ steht jetzt im Glossar dieses Auftrags.`);
-    if (!state.dirty) await loadCaptions();
+    await api("POST", `/api/jobs/${encodeURIComponent(state.job)}/glossary`, { word });
+    const reload = !state.dirty;
+    if (reload) await loadCaptions(true);
     await refreshJob();
+    say("save-message", `„${word}“ steht jetzt im Glossar dieses Auftrags.` +
+        (reload ? "" : " Die Markierung verschwindet nach dem Speichern."));
+    // The button is gone with the word: the focus goes on to the next word, or to the text.
+    const items = $("check-list").querySelectorAll("li");
+    const next = items[Math.min(n, items.length - 1)];
+    (next ? next.querySelector("button") : $("cue-list").querySelector(".text"))?.focus();
   } catch (e) {
     say("save-message", e.message, true);
   }
@@ -652,7 +744,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("render-fast").addEventListener("click", () => render(true));
   $("render-full").addEventListener("click", () => render(false));
   $("save").addEventListener("click", save);
-  $("reload").addEventListener("click", loadCaptions);
+  $("reload").addEventListener("click", () => loadCaptions());
   $("approve").addEventListener("click", toggleApprove);
   $("player").addEventListener("timeupdate", highlight);
   $("video-title").addEventListener("input", () => editChanged());
