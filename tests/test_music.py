@@ -10,6 +10,8 @@ import numpy as np
 from conftest import ROOT, make_kit, run_cli, write_job
 from media import ffmpeg, loudness
 
+from pipeline.model.plan import PLAN_VERSION
+
 SPEECH = ROOT / "tests" / "data" / "speech_de.wav"   # espeak-ng German, 16 kHz
 TONE = 5000.0                                        # the "music": far above most speech energy
 
@@ -61,4 +63,4 @@ def test_music_is_ducked_under_speech_and_the_mix_meets_the_loudness_target(tmp_
     lufs, peak = loudness(video)
     assert abs(lufs + 14) <= 1.0 and peak <= -1.0 + 0.3, (lufs, peak)
     settings = json.loads((tmp_path / "out" / "t" / "manifest.json").read_text())
-    assert settings["outputs"][0]["settings"]["plan_version"] == 4
+    assert settings["outputs"][0]["settings"]["plan_version"] == PLAN_VERSION
