@@ -55,8 +55,8 @@ def read_caption_file(path: Path, cut: list,
         cues = parse_srt(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:
         raise MediaError(path, "caption file is not UTF-8 text; save it as UTF-8") from None
-    meta = _meta(path)
-    words = _words(meta)
+    meta = read_meta(path)
+    words = meta_words(meta)
     if mark is not None and meta.get("version") == 1:
         words = mark(words)
     return CaptionFile(attach_words(cues, words), _origin(meta),
@@ -65,11 +65,11 @@ def read_caption_file(path: Path, cut: list,
 
 def recorded_cut(path: Path) -> list:
     """The clips and trims the caption file was made for ([file, start, end] each), or []."""
-    cut = _meta(path).get("cut")
+    cut = read_meta(path).get("cut")
     return cut if isinstance(cut, list) else []
 
 
-def _meta(path: Path) -> dict:
+def read_meta(path: Path) -> dict:
     """The hidden word file, or {} when there is none or it cannot be read: the words are
     then spread over each cue (a damaged file must not stop the render)."""
     try:
@@ -79,7 +79,7 @@ def _meta(path: Path) -> dict:
     return meta if isinstance(meta, dict) else {}
 
 
-def _words(meta: dict) -> list[Word]:
+def meta_words(meta: dict) -> list[Word]:
     try:
         return [Word(float(w["start"]), float(w["end"]), str(w["text"]),
                      float(w.get("probability", 1.0)), w.get("uncertain") or None)

@@ -14,9 +14,9 @@ from pydantic import BaseModel, Field, model_validator
 
 from ...edit.cues import attach_words
 from ...formats.srt import parse_srt, to_srt
-from ...model.captions import Cue, Word
+from ...model.captions import Cue
 from ...model.errors import MediaError
-from ...publish.caption_file import meta_path
+from ...publish.caption_file import meta_path, meta_words, read_meta
 from ...publish.folder import write_text
 
 _LOCK = threading.Lock()  # one save at a time: the version check and the write are one step
@@ -60,21 +60,6 @@ def version_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _meta(srt: Path) -> dict:
-    try:
-        data = json.loads(meta_path(srt).read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def _words(meta: dict) -> list[Word]:
-    try:
-        return [Word(**w) for w in meta.get("words", [])]
-    except TypeError:
-        return []
-
-
 def _decode(srt: Path, data: bytes) -> list[Cue]:
     try:
         return parse_srt(data.decode("utf-8-sig"))
@@ -85,7 +70,7 @@ def _decode(srt: Path, data: bytes) -> list[Cue]:
 def read(srt: Path) -> CaptionsBody:
     """The caption file's cues with their timed words, and its version."""
     data = srt.read_bytes()
-    cues = attach_words(_decode(srt, data), _words(_meta(srt)))
+    cues = attach_words(_decode(srt, data), meta_words(read_meta(srt)))
     return CaptionsBody(version=version_of(data), cues=[_cue_body(c) for c in cues])
 
 
@@ -111,9 +96,9 @@ def write(srt: Path, body: CaptionsBody) -> CaptionsBody:
     with _LOCK:
         if version_of(srt.read_bytes()) != body.version:
             raise Conflict()
-        meta = _meta(srt)
+        meta = read_meta(srt)
         if meta:  # a file without word timings was written by a person: keep it that way
-            timed = attach_words(cues, _words(meta))
+            timed = attach_words(cues, meta_words(meta))
             meta["words"] = [asdict(w) for c in timed for w in c.words]
             write_text(meta_path(srt), json.dumps(meta, ensure_ascii=False, indent=1))
         write_text(srt, to_srt(cues))
@@ -129,7 +114,7 @@ def clear_marks(srt: Path, word: str) -> int:
     """Unmark every occurrence of `word` (a glossary entry now): how many were unmarked."""
     bare = _bare(word)
     with _LOCK:
-        meta = _meta(srt)
+        meta = read_meta(srt)
         words = meta.get("words") if isinstance(meta.get("words"), list) else []
         hits = [w for w in words if isinstance(w, dict) and w.get("uncertain")
                 and _bare(str(w.get("text", ""))) == bare]
