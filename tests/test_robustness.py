@@ -98,7 +98,7 @@ def test_job_errors_before_any_rendering(tmp_path):
         "intro: {file: missing.mp4}\n", ""))
     code, out = run_cli(write_job(tmp_path, "brand: brand/test\nfootage: footage\n"
                                             "reframe: zoom\n"), "--output", tmp_path / "out")
-    assert code == 2 and "reframe" in out and "'blur', 'crop' or 'fit'" in out, out
+    assert code == 2 and "reframe" in out and "'blur', 'crop', 'fit' or 'follow'" in out, out
     assert not (tmp_path / "out" / "job").exists()
 
 

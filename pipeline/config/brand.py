@@ -8,12 +8,20 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import fontpkg
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 from ..config.fonts import font_family
 from ..config.yamlio import at as _line
 from ..config.yamlio import load_model, read_yaml
 from ..model.errors import JobError
+from ..model.faces import FaceMode
 
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
@@ -115,6 +123,13 @@ class Transcription(_Strict):
     model: str = "base"
 
 
+def _off(value: object) -> object:
+    return "off" if value is False else value   # YAML reads a bare `off` as false
+
+
+FaceChoice = Annotated[FaceMode, BeforeValidator(_off)]
+
+
 class BrandFile(_Strict):
     name: str
     colors: Colors = Colors()
@@ -129,6 +144,8 @@ class BrandFile(_Strict):
     # zones at once, so their files are the same and encoded once; per-target: each its own
     layout: Literal["shared", "per-target"] = "shared"
     music: MusicSpec | None = None
+    # privacy by default: every face but the speaker's is blurred unless a job says otherwise
+    faces: FaceChoice = "blur-bystanders"
 
 
 @dataclass(frozen=True)

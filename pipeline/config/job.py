@@ -21,11 +21,12 @@ from pydantic import (
     model_validator,
 )
 
-from ..config.brand import BrandKit, CaptionStyle, MusicSpec, load_brand
+from ..config.brand import BrandKit, CaptionStyle, FaceChoice, MusicSpec, load_brand
 from ..config.presets import all_presets
 from ..config.yamlio import at as _at
 from ..config.yamlio import load_model, read_yaml
 from ..model.errors import JobError
+from ..model.faces import FaceMode, SpeakerHint
 from ..model.plan import Music
 
 VIDEO_EXTENSIONS = {".mov", ".mp4", ".m4v", ".mkv", ".avi", ".3gp", ".webm", ".mts", ".m2ts"}
@@ -61,6 +62,14 @@ class LowerThird(_Strict):
     seconds: float = Field(4.0, gt=0, le=30)
 
 
+class SpeakerSpec(_Strict):
+    """The speaker named for `blur-bystanders`: the face at x, y (fractions of the frame from
+    the top left) `at` seconds into the clip."""
+    at: Seconds
+    x: float = Field(ge=0, le=1)
+    y: float = Field(ge=0, le=1)
+
+
 class ClipSpec(_Strict):
     file: str
     start: Seconds | None = None
@@ -68,6 +77,8 @@ class ClipSpec(_Strict):
     lower_third: LowerThird | None = None
     stabilize: bool = False    # shaky handheld footage: ffmpeg's vid.stab, two passes
     trim: Literal["auto"] | None = None   # cut the silence and fumbling before and after speech
+    faces: FaceChoice | None = None       # the video's, job's or kit's unless given
+    speaker: SpeakerSpec | list[SpeakerSpec] | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> "ClipSpec":
@@ -79,6 +90,7 @@ class ClipSpec(_Strict):
 class VideoSpec(_Strict):
     name: str = Field(min_length=1)
     title: str | None = None
+    faces: FaceChoice | None = None
     clips: list[ClipSpec] = Field(min_length=1)
 
 
@@ -100,7 +112,8 @@ class JobFile(_Strict):
     footage: str
     language: str = "de"
     targets: list[str] = Field(["tiktok", "reels"], min_length=1)
-    reframe: Literal["blur", "crop", "fit"] = "blur"
+    reframe: Literal["blur", "crop", "fit", "follow"] = "blur"
+    faces: FaceChoice | None = None        # the kit's unless given
     captions: CaptionsSpec = CaptionsSpec()
     transcription: TranscriptionSpec = TranscriptionSpec()
     music: MusicSpec | Literal[False] | None = None   # the kit's music unless given; false: none
@@ -133,6 +146,8 @@ class Clip:
     lower_third: LowerThird | None
     stabilize: bool = False
     auto: bool = False         # `trim: auto` and no start/end given: the speech decides
+    faces: FaceMode = "off"
+    speaker: tuple[SpeakerHint, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -180,8 +195,8 @@ def load_job(path: Path, brands_dir: Path | None = None) -> Job:
     if not footage.is_dir():
         raise JobError(path, f"{_at(lines, 'footage')}footage folder '{spec.footage}' not found "
                              f"(looked for {footage})")
-    videos = _videos(spec, footage, path, lines)
     kit = brand.spec
+    videos = _videos(spec, footage, path, lines, spec.faces or kit.faces)
     model = spec.transcription.model or (kit.transcription.model if kit.transcription else "base")
     return Job(
         path=path.resolve(), name=safe_name(spec.name or path.stem), brand=brand, footage=footage,
@@ -226,13 +241,15 @@ def _brand_dir(brand: str, base: Path, brands_dir: Path | None, path: Path,
                          "use --brands DIR or a path relative to the job file")
 
 
-def _videos(spec: JobFile, footage: Path, path: Path, lines: dict[tuple, int]) -> tuple[Video, ...]:
+def _videos(spec: JobFile, footage: Path, path: Path, lines: dict[tuple, int],
+            faces: FaceMode) -> tuple[Video, ...]:
     if spec.videos is None:
         files = list_clips(footage)
         if not files:
             raise JobError(path, f"footage folder {footage} holds no video clips "
                                  f"({', '.join(sorted(VIDEO_EXTENSIONS))})")
-        return tuple(Video(safe_name(f.stem), f.stem, (Clip(f, 0.0, None, None),)) for f in files)
+        return tuple(Video(safe_name(f.stem), f.stem, (Clip(f, 0.0, None, None, faces=faces),))
+                     for f in files)
     seen: set[str] = set()
     out = []
     for i, v in enumerate(spec.videos):
@@ -241,19 +258,22 @@ def _videos(spec: JobFile, footage: Path, path: Path, lines: dict[tuple, int]) -
             raise JobError(path, f"{_at(lines, f'videos.{i}.name')}two videos are named '{name}'")
         seen.add(name)
         clips = tuple(_clip(c, footage, path, lines, f"videos.{i}.clips.{j}",
-                            f"videos[{i}].clips[{j}]") for j, c in enumerate(v.clips))
+                            f"videos[{i}].clips[{j}]", v.faces or faces)
+                      for j, c in enumerate(v.clips))
         out.append(Video(name, v.title or v.name, clips))
     return tuple(out)
 
 
 def _clip(c: ClipSpec, footage: Path, path: Path, lines: dict[tuple, int], key: str,
-          shown: str) -> Clip:
+          shown: str, faces: FaceMode) -> Clip:
     f = footage / c.file
     if not f.is_file():
         raise JobError(path, f"{_at(lines, key + '.file')}key '{shown}.file': clip '{c.file}' not "
                              f"found in {footage}")
     auto = c.trim == "auto" and c.start is None and c.end is None  # start/end given win
-    return Clip(f.resolve(), c.start or 0.0, c.end, c.lower_third, c.stabilize, auto)
+    hints = c.speaker if isinstance(c.speaker, list) else [c.speaker] if c.speaker else []
+    return Clip(f.resolve(), c.start or 0.0, c.end, c.lower_third, c.stabilize, auto,
+                c.faces or faces, tuple(SpeakerHint(h.at, h.x, h.y) for h in hints))
 
 
 def list_clips(folder: Path) -> list[Path]:

@@ -7,6 +7,7 @@ be explained and compared later. Layout lives here: safe zones, logo corner, low
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Literal
 
@@ -14,8 +15,11 @@ from ..config.brand import BrandKit
 from ..config.job import Clip, Job, Video
 from ..config.presets import Preset, get_preset
 from ..edit.cues import place
+from ..edit.faces import blur_keys, to_blur, tracks
+from ..edit.reframe import follow_path
 from ..model.captions import AssStyle, Cue, Word
 from ..model.errors import MediaError
+from ..model.faces import FaceScan, Track
 from ..model.media import MediaInfo
 from ..model.plan import (
     PLAN_VERSION,
@@ -24,11 +28,13 @@ from ..model.plan import (
     CardAsset,
     EditPlan,
     Encoder,
+    FaceBlur,
     FontAsset,
     LogoAsset,
     Loudness,
     LowerThirdAsset,
     LutAsset,
+    MaskAsset,
     Overlay,
     SafeZone,
     Segment,
@@ -83,11 +89,12 @@ def frames_for(seconds: float, fps: int) -> int:
 
 
 def make_plan(job: Job, video: Video, infos: dict[str, MediaInfo], body_cues: list[Cue],
-              preset: Preset) -> EditPlan:
+              preset: Preset, faces: Mapping[str, FaceScan] | None = None) -> EditPlan:
     """Everything one output needs, computed without touching a file.
 
     `infos` maps str(path) → MediaInfo for every clip and kit video file; `body_cues` are the
-    video's captions timed from the first frame of its first clip (intro not included).
+    video's captions timed from the first frame of its first clip (intro not included);
+    `faces` maps str(path) → the faces found in each clip that was scanned.
     """
     preset = layout_preset(job, preset)
     kit = job.brand
@@ -103,9 +110,15 @@ def make_plan(job: Job, video: Video, infos: dict[str, MediaInfo], body_cues: li
         frames = frames_for(end - start, preset.fps)
         overlays = _lower_third(clip, i, kit, preset, frames, assets)
         stab = _stabilize(clip, i, start, frames, preset.fps, assets)
+        scan = (faces or {}).get(str(clip.path))
+        found = tracks(scan, clip.speaker) if scan else ()
+        mode = _reframe(job.reframe, info, preset)
+        follow = (_follow(scan, found, start, frames, info, preset) if mode == "follow" else ())
         segments.append(Segment("clip", "media", str(clip.path), start, frames, info.has_audio,
-                                info.hdr, _reframe(job.reframe, info, preset),
-                                overlays=overlays, stabilize=stab))
+                                info.hdr, mode, overlays=overlays, stabilize=stab,
+                                blur=_blur(clip, i, start, frames, preset.fps, info, found,
+                                           assets),
+                                follow=follow))
         _need_lut(info, assets)
     clip_end_frame = sum(s.frames for s in segments)
     cues = place(body_cues, 0.0, (clip_end_frame - clip_start_frame) / preset.fps,
@@ -156,7 +169,34 @@ def _reframe(mode: str, info: MediaInfo, preset: Preset) -> str:
     target = preset.width / preset.height
     if abs(info.width / info.height - target) / target <= ASPECT_TOLERANCE:
         return "crop"
+    if mode == "follow" and info.width / info.height < target:
+        return "blur"  # follow pans across a clip wider than the target; a taller one is fitted
     return mode
+
+
+def _follow(scan: FaceScan | None, found: tuple[Track, ...], start: float, frames: int,
+            info: MediaInfo, preset: Preset) -> tuple[tuple[float, float], ...]:
+    """The crop's path across the clip; the centre when it was not scanned for faces."""
+    if scan is None:
+        return ((0.0, 0.5),)
+    window = (preset.width / preset.height) / (info.width / info.height)
+    return follow_path(scan, found, start, start + frames / preset.fps, window)
+
+
+MASK_SCALE = 4   # the face mask is drawn at a quarter of the clip's size and scaled up soft
+
+
+def _blur(clip: Clip, index: int, start: float, frames: int, fps: int, info: MediaInfo,
+          found: tuple[Track, ...], assets: list[Asset]) -> FaceBlur | None:
+    """The faces to blur in a clip's part, as a mask asset; None when there are none."""
+    keys = [k for k in (blur_keys(t, start, start + frames / fps)
+                        for t in to_blur(found, clip.faces)) if k]
+    if not keys:
+        return None
+    name = f"faces_{index}.mkv"
+    size = (max(2, info.width // MASK_SCALE // 2 * 2), max(2, info.height // MASK_SCALE // 2 * 2))
+    assets.append(MaskAsset(name, size, fps, frames, tuple(keys)))
+    return FaceBlur(name, info.width, info.height, len(keys))
 
 
 def _stabilize(clip: Clip, index: int, start: float, frames: int, fps: int,

@@ -69,7 +69,7 @@ class LocalExecutor:
                             if overlap else self._render)
 
     def submit(self, fn: Callable[..., Any], unit: Any, *, kind: str) -> Future:
-        pool = self._transcribe if kind == "transcribe" else self._render
+        pool = self._transcribe if kind in ("transcribe", "faces") else self._render
         return pool.submit(fn, unit, self._ctx)
 
     def first_done(self, futures: list[Future]) -> Future:

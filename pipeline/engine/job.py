@@ -22,6 +22,7 @@ from ..config import presets
 from ..config.job import Job, Video, load_job
 from ..config.presets import all_presets, get_preset
 from ..edit.cues import CueRules, build_cues, readability, remove_overlaps
+from ..edit.faces import tracks as face_tracks
 from ..edit.lexicon import Lexicon, load_lexicon
 from ..edit.numbers import normalise_numbers
 from ..edit.plan import clip_range, frames_for, make_plan, speech_range
@@ -29,7 +30,8 @@ from ..edit.uncertain import mark_uncertain, uncertain_words
 from ..formats.srt import to_srt, to_vtt
 from ..model.captions import Cue, Word
 from ..model.errors import JobError, MediaError, PipelineError, TranscribeError
-from ..model.manifest import CaptionOrigin, CaptionReport, Manifest
+from ..model.faces import FaceScan
+from ..model.manifest import CaptionOrigin, CaptionReport, FaceReport, Manifest
 from ..model.media import MediaInfo
 from ..model.outputs import Output
 from ..model.plan import EditPlan
@@ -58,10 +60,13 @@ from .executors import Executor, executor_for
 from .keys import output_key
 from .units import (
     ClipAudio,
+    FacesFound,
+    FaceUnit,
     RenderResult,
     RenderUnit,
     Transcribed,
     TranscribeUnit,
+    face_unit,
     remove_parts,
     render_unit,
     transcribe_unit,
@@ -87,6 +92,7 @@ class Result:
     outputs: list[Output] = field(default_factory=list)
     failures: list[PipelineError] = field(default_factory=list)
     captions: dict[str, CaptionReport] = field(default_factory=dict)  # video → its report
+    faces: dict[str, FaceReport] = field(default_factory=dict)
 
 
 class Reporter(Protocol):
@@ -178,6 +184,7 @@ class _Video:
     video: Video
     infos: dict[str, MediaInfo]
     cut: list
+    faces: dict[str, FaceScan] = field(default_factory=dict)   # str(clip path) → its faces
     plans: list[EditPlan] = field(default_factory=list)
     done: dict[str, Output] = field(default_factory=dict)      # target → published output
     twins: list[tuple[EditPlan, EditPlan]] = field(default_factory=list)
@@ -211,7 +218,8 @@ class _Run:
         while self.pending:
             future = self.executor.first_done(list(self.pending))
             kind, v = self.pending.pop(future)
-            step = self._transcribed if kind == "transcribe" else self._rendered
+            step = {"faces": self._faced, "transcribe": self._transcribed,
+                    "render": self._rendered}[kind]
             self._guarded(step, v, future)
 
     def _guarded(self, step: Callable[..., None], *args: Any) -> None:
@@ -231,8 +239,26 @@ class _Run:
         path = caption_path(self.job, video)
         if path.is_file():  # an auto-trimmed clip keeps the trim its captions were made for
             video = _trimmed(video, recorded_cut(path), self.fps)
-        ranges, lengths, cut = self._cut(video, infos)
+        _, _, cut = self._cut(video, infos)
         v = _Video(video, infos, cut)
+        scan = tuple({str(c.path): infos[str(c.path)] for c in video.clips
+                      if c.faces != "off" or self.job.reframe == "follow"}.values())
+        if scan:
+            unit = FaceUnit(video.name, scan)
+            self.pending[self.executor.submit(face_unit, unit, kind="faces")] = ("faces", v)
+            return
+        self._captions(v)
+
+    def _faced(self, v: _Video, future: Any) -> None:
+        found: FacesFound = self.executor.result(future)
+        v.faces = {s.source: s for s in found.scans}
+        self._captions(v)
+
+    def _captions(self, v: _Video) -> None:
+        """The captions from the caption file, or a transcription unit to make them."""
+        video, infos = v.video, v.infos
+        path = caption_path(self.job, video)
+        ranges, lengths, cut = self._cut(video, infos)
         if path.is_file():
             found = self._read_captions(path, cut)
             if found.stale:
@@ -300,8 +326,10 @@ class _Run:
 
     def _render(self, v: _Video, cues: list[Cue], origin: CaptionOrigin,
                 caption_file: Path | None) -> None:
-        v.plans = [make_plan(self.job, v.video, v.infos, cues, get_preset(t))
+        v.plans = [make_plan(self.job, v.video, v.infos, cues, get_preset(t), v.faces)
                    for t in self.targets]
+        if v.faces:
+            self.result.faces[v.video.name] = _face_report(v, self.job)
         shown = list(v.plans[0].cues)  # as the exported video shows them, intro included
         rules = cue_rules(self.job)
         self.result.captions[v.video.name] = CaptionReport(
@@ -364,6 +392,23 @@ class _Run:
             return Output(plan.video, plan.target, final, plan.duration, final.stat().st_size,
                           skipped=True)
         return None
+
+
+def _face_report(v: _Video, job: Job) -> FaceReport:
+    """How many faces the clips' exported parts show and how many of them were blurred."""
+    plan = v.plans[0]
+    parts = [s for s in plan.segments if s.role == "clip"]
+    found = 0
+    for clip, seg in zip(v.video.clips, parts):
+        scan = v.faces.get(str(clip.path))
+        end = seg.start + seg.frames / plan.fps
+        found += sum(1 for t in (face_tracks(scan, clip.speaker) if scan else ())
+                     if t.start <= end and t.end >= seg.start)
+    modes = sorted({c.faces for c in v.video.clips})
+    return FaceReport(mode=", ".join(modes), tracks=found,
+                      blurred=sum(s.blur.tracks for s in parts if s.blur),
+                      follow=any(s.reframe == "follow" for s in parts),
+                      detector=next(iter(v.faces.values())).detector)
 
 
 def _os_reason(exc: OSError) -> str:
@@ -481,7 +526,7 @@ def _origin(job: Job, transcripts: list[Transcript]) -> CaptionOrigin:
 def _manifest(job: Job, result: Result) -> Manifest:
     """This run's outputs merged with the earlier manifest's (see publish/manifest.py)."""
     return build_manifest(job, result.folder, result.outputs, result.failures, result.captions,
-                          _versions(), read_manifest(result.folder))
+                          _versions(), read_manifest(result.folder), result.faces)
 
 
 def _versions() -> dict:

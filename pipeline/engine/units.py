@@ -19,12 +19,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
 
+from ..analysis.faces import scan_faces
 from ..analysis.kernels import Kernels, this_machine
 from ..analysis.probe import probe
 from ..analysis.transcribe import Transcript, transcribe, transcripts_dir
 from ..analysis.whisper_child import Children, WhisperChild
 from ..model.errors import MediaError, Stopped
+from ..model.faces import FaceScan
 from ..model.manifest import ClipCut, RenderSettings
+from ..model.media import MediaInfo
 from ..model.outputs import Worker
 from ..model.plan import EditPlan, LoudnessScan
 from ..render import ffmpeg, graph
@@ -106,6 +109,31 @@ def _stop_when_cancelled(ctx: Context, children: Children, done: threading.Event
         if ctx.stopped():
             children.stop()
             return
+
+
+# --- faces ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FaceUnit:
+    """Looking for faces in the clips of one video, each clip whole (a changed trim then needs
+    no new scan)."""
+    video: str
+    clips: tuple[MediaInfo, ...]
+    cache_dir: Path | None = None   # None: the cache of the machine that runs it
+
+
+@dataclass(frozen=True)
+class FacesFound:
+    video: str
+    scans: tuple[FaceScan, ...]     # one per clip of the unit, in order
+    worker: Worker
+
+
+def face_unit(unit: FaceUnit, ctx: Context) -> FacesFound:
+    began = time.monotonic()
+    scans = tuple(scan_faces(info, 0.0, info.duration, ctx.stopped, unit.cache_dir)
+                  for info in unit.clips)
+    return FacesFound(unit.video, scans, this_worker(began))
 
 
 # --- rendering --------------------------------------------------------------------------------

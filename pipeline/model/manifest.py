@@ -145,6 +145,15 @@ class CaptionReport(CaptionOrigin):
     uncertain: list[UncertainWord] = []
 
 
+class FaceReport(_Record):
+    """A video's faces: how many the detector followed and how many of them were blurred."""
+    mode: str = "off"               # off | blur | blur-bystanders (the clips' modes, joined)
+    tracks: int = 0                 # face tracks in the clips' exported parts
+    blurred: int = 0
+    follow: bool = False            # a clip's crop follows the speaker
+    detector: str | None = None
+
+
 class BrandColors(_Record):
     primary: str = "#003366"
     accent: str = "#FFCC00"
@@ -162,5 +171,6 @@ class Manifest(_Record):
     kit_sha256: str | None = None
     outputs: list[OutputEntry] = []
     captions: dict[str, CaptionReport] = {}
+    faces: dict[str, FaceReport] = {}
     failures: list[str] = []
     tools: dict[str, str] = {}

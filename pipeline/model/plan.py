@@ -15,7 +15,7 @@ from pydantic import Field, TypeAdapter
 
 from ..model.captions import AssStyle, Cue
 
-PLAN_VERSION = 5
+PLAN_VERSION = 6
 
 
 def input_seconds(frames: int, fps: int) -> float:
@@ -132,8 +132,24 @@ class AssAsset:
         return ()
 
 
+@dataclass(frozen=True)
+class MaskAsset:
+    """Where a clip's faces are blurred: a grey video, white over each face, one frame per
+    output frame of the segment, drawn from each track's keyframes (t, x, y, w, h: seconds
+    in the segment, fractions of the frame)."""
+    name: str
+    size: tuple[int, int]
+    fps: int
+    frames: int
+    tracks: tuple[tuple[tuple[float, float, float, float, float], ...], ...]
+    kind: Literal["mask"] = "mask"
+
+    def reads(self) -> tuple[str, ...]:
+        return ()
+
+
 Asset = Annotated[Union[CardAsset, LogoAsset, LowerThirdAsset, FontAsset, LutAsset, StabAsset,
-                        AssAsset], Field(discriminator="kind")]
+                        AssAsset, MaskAsset], Field(discriminator="kind")]
 
 
 # --- the picture and the sound --------------------------------------------------------------
@@ -151,6 +167,15 @@ class Overlay:
 
 
 @dataclass(frozen=True)
+class FaceBlur:
+    """Faces blurred in a clip before anything else is done to it (so every target has it)."""
+    mask: str               # the MaskAsset
+    width: int              # the clip's frame as decoded (rotation applied)
+    height: int
+    tracks: int             # how many face tracks the mask covers
+
+
+@dataclass(frozen=True)
 class Segment:
     role: Literal["intro", "clip", "outro"]
     kind: Literal["card", "media"]  # a still image, or a clip or kit video file
@@ -159,10 +184,13 @@ class Segment:
     frames: int         # exact length in output frames
     has_audio: bool
     hdr: str | None
-    reframe: Literal["blur", "crop", "fit"]
+    reframe: Literal["blur", "crop", "fit", "follow"]
     fade: float = 0.0
     overlays: tuple[Overlay, ...] = ()
     stabilize: str | None = None   # the StabAsset with the camera motion to take out
+    blur: FaceBlur | None = None
+    # `follow`: the crop's centre (seconds in the segment, fraction of the width) keyframes
+    follow: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True)

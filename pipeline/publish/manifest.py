@@ -29,6 +29,7 @@ from ..model.manifest import (
     BrandColors,
     CaptionReport,
     CoverEntry,
+    FaceReport,
     JobOptions,
     Manifest,
     OutputEntry,
@@ -45,7 +46,8 @@ NAME = "manifest.json"
 
 def build(job: Job, folder: Path, outputs_now: Sequence[Output],
           failures: Sequence[PipelineError], captions_now: dict[str, CaptionReport],
-          tools: dict[str, str], previous: Manifest | None) -> Manifest:
+          tools: dict[str, str], previous: Manifest | None,
+          faces_now: dict[str, FaceReport] | None = None) -> Manifest:
     """The manifest after a run: this run's outputs plus the earlier ones still in place."""
     job_hash, kit_hash_ = sha256(job.path), kit_hash(job.brand)
     old = {e.file: e for e in (previous.outputs if previous else [])}
@@ -63,13 +65,15 @@ def build(job: Job, folder: Path, outputs_now: Sequence[Output],
     listed = {e.video for e in outputs}
     captions = {v: r for v, r in {**(previous.captions if previous else {}),
                                   **captions_now}.items() if v in listed}
+    faces = {v: r for v, r in {**(previous.faces if previous else {}),
+                               **(faces_now or {})}.items() if v in listed}
     c = job.brand.spec.colors
     return Manifest(
         job=job.name, job_file=str(job.path), brand=job.brand.name,
         brand_colors=BrandColors(primary=c.primary, accent=c.accent, text=c.text),
         written=datetime.now().astimezone().isoformat(timespec="seconds"),
         job_sha256=job_hash, kit_sha256=kit_hash_, outputs=outputs, captions=captions,
-        failures=[e.message() for e in failures], tools=tools)
+        faces=faces, failures=[e.message() for e in failures], tools=tools)
 
 
 def output_entry(o: Output, job: Job, report: CaptionReport, job_hash: str, kit_hash_: str,

@@ -19,6 +19,7 @@ from ..model.captions import Cue
 from ..model.manifest import (
     BrandColors,
     CaptionReport,
+    FaceReport,
     Manifest,
     OutputEntry,
     Platform,
@@ -61,7 +62,8 @@ def page(manifest: Manifest, texts: dict[str, Sidecars]) -> str:
         videos.setdefault(e.video, []).append(e)
     body = [_failures(manifest.failures), _platform_notes(outputs)]
     body += [_video(name, entries, manifest.captions.get(name),
-                    texts.get(name, Sidecars([]))) for name, entries in videos.items()]
+                    texts.get(name, Sidecars([])), manifest.faces.get(name))
+             for name, entries in videos.items()]
     if not outputs:
         body.append('<p class="leer">In diesem Ordner sind noch keine fertigen Videos.</p>')
     title = f"Kurzvideos: {manifest.job}"
@@ -181,7 +183,7 @@ def _failures(failures: list[str]) -> str:
 
 
 def _video(name: str, entries: list[OutputEntry], report: CaptionReport | None,
-           sidecars: Sidecars) -> str:
+           sidecars: Sidecars, faces: FaceReport | None = None) -> str:
     title = entries[0].title or name
     # A file that is the same as another (a shared 9:16 layout) is shown once, for all.
     cards = "\n".join(_target(e, title, sidecars.vtt,
@@ -191,9 +193,22 @@ def _video(name: str, entries: list[OutputEntry], report: CaptionReport | None,
     return (f'<article id="video-{_e(name)}" aria-labelledby="t-{_e(name)}">\n'
             f'<h2 id="t-{_e(name)}">{_e(title)}</h2>\n'
             f'<p class="klein">Video <code>{_e(name)}</code></p>\n'
+            f"{_faces(faces)}"
             f'<div class="ziele">\n{cards}\n'
             f"{_captions(entries[0], report, sidecars.cues)}\n</div>\n"
             "</article>")
+
+
+def _faces(f: FaceReport | None) -> str:
+    """What was done about faces: the press office checks bystanders before publishing."""
+    if f is None or f.mode == "off":
+        return ""
+    seen = "1 Gesicht" if f.tracks == 1 else f"{f.tracks} Gesichter"
+    blurred = "keines" if not f.blurred else ("eines" if f.blurred == 1 else str(f.blurred))
+    follow = " Der Bildausschnitt folgt der sprechenden Person." if f.follow else ""
+    return (f'<p class="gesichter">Datenschutz: {seen} erkannt, davon {blurred} '
+            f"unkenntlich gemacht.{follow} Bitte vor dem Veröffentlichen ansehen: "
+            "Gesichter, die die Erkennung übersieht, bleiben sichtbar.</p>\n")
 
 
 def _names(names: list[str]) -> str:

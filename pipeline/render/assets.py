@@ -16,10 +16,11 @@ from ..model.plan import (
     LogoAsset,
     LowerThirdAsset,
     LutAsset,
+    MaskAsset,
     StabAsset,
 )
 from ..system.files import cache_root, derived_dir
-from . import cards, lut, stabilize
+from . import cards, lut, masks, stabilize
 
 
 def draw_assets(assets: tuple[Asset, ...], cues: tuple[Cue, ...], work: Path) -> None:
@@ -72,3 +73,8 @@ def _ass(a: AssAsset, work: Path, cues: tuple[Cue, ...]) -> None:
 def _stab(a: StabAsset, work: Path, cues: tuple[Cue, ...]) -> None:
     shutil.copyfile(stabilize.transforms_file(a.source, a.start, a.seconds,
                                               derived_dir("stabilize")), work / a.name)
+
+
+@draw.register
+def _mask(a: MaskAsset, work: Path, cues: tuple[Cue, ...]) -> None:
+    shutil.copyfile(masks.mask_file(a, derived_dir("masks")), work / a.name)

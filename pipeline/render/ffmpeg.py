@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import re
@@ -14,25 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-import imageio_ffmpeg
-
 from ..model.errors import FFmpegError, Stopped
 from ..model.plan import LoudnessScan
+from ..system.ffmpeg_tool import exe, version  # noqa: F401 (the render stage's names for them)
 from ..system.processes import popen
 
 _TAIL_LINES = 20
-
-
-def exe() -> str:
-    """The ffmpeg binary shipped in the imageio-ffmpeg wheel (libass, libx264, zscale)."""
-    return os.environ.get("PIPELINE_FFMPEG") or imageio_ffmpeg.get_ffmpeg_exe()
-
-
-@functools.cache
-def version() -> str:
-    """The bundled ffmpeg's version; asked once per process (it is a subprocess)."""
-    out = subprocess.run([exe(), "-hide_banner", "-version"], capture_output=True, text=True)
-    return out.stdout.split("\n", 1)[0].removeprefix("ffmpeg version ").split(" ")[0]
 
 
 @dataclass(frozen=True)

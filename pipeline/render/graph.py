@@ -15,14 +15,17 @@ from dataclasses import dataclass
 
 import ffmpeg
 
+from ..edit.reframe import crop_x
 from ..model.plan import (
     EditPlan,
+    FaceBlur,
     Loudness,
     LoudnessScan,
     Overlay,
     Segment,
     input_seconds,
 )
+from ..system.ffmpeg_tool import QUIET, path_arg
 
 # The blurred fill behind a landscape clip is refreshed when it has visibly changed, and at
 # least every FILL_HOLD + 1 frames (see _reframe). FILL_HI / FILL_LO are mpdecimate's
@@ -40,7 +43,7 @@ FILL_HI, FILL_LO, FILL_HOLD = 64 * 4, 64 * 2, 14
 
 
 def _tonemap(v, lut: str, mode: str, w: int, h: int):
-    fit = "increase" if mode == "crop" else "decrease"
+    fit = "increase" if mode in ("crop", "follow") else "decrease"
     return (v.filter("scale", w, h, force_original_aspect_ratio=fit, in_color_matrix="bt2020",
                      in_range="tv")
              .filter("format", "gbrp16le")
@@ -54,9 +57,13 @@ def _to_709(v, w: str | int = "iw", h: str | int = "ih", **kw):
     return v.filter("scale", w, h, out_color_matrix="bt709", out_range="tv", **kw)
 
 
-def _reframe(v, mode: str, w: int, h: int, fill: str, fps: int):
+def _reframe(v, mode: str, w: int, h: int, fill: str, fps: int,
+             follow: tuple[tuple[float, float], ...] = ()):
     if mode == "crop":
         return _to_709(v, w, h, force_original_aspect_ratio="increase").filter("crop", w, h)
+    if mode == "follow":  # the crop's x moves along the speaker's path, per frame
+        return (_to_709(v, w, h, force_original_aspect_ratio="increase")
+                .filter("crop", w, h, x=crop_x(follow), y="(ih-oh)/2"))
     if mode == "fit":
         return (_to_709(v, w, h, force_original_aspect_ratio="decrease", force_divisible_by=2)
                 .filter("pad", w, h, "(ow-iw)/2", "(oh-ih)/2", color=fill))
@@ -171,16 +178,36 @@ def _picture(seg: Segment, plan: EditPlan, at: str, shared: _Shared):
 
     def make():
         v = _input(seg, "", plan.fps, shared, audio=False).filter("setpts", "PTS-STARTPTS")
+        if seg.blur:  # first: every target, stabilised or reframed, gets the faces blurred
+            v = _blur_faces(v, seg.blur, at)
         if seg.stabilize:  # on the source's own frames, which the first pass measured
             v = v.filter("vidstabtransform", input=_in(at, seg.stabilize), **STABILIZE)
         v = v.filter("fps", plan.fps)
         if seg.hdr:
             v = _tonemap(v, _in(at, f"{seg.hdr}.cube"), seg.reframe, w, h)
-        v = _reframe(v, seg.reframe, w, h, plan.fill_color, plan.fps)
+        v = _reframe(v, seg.reframe, w, h, plan.fill_color, plan.fps, seg.follow)
         return v.filter("setsar", 1).filter("format", "yuv420p")
     key = ("picture", seg.source, seg.start, seg.frames, seg.hdr, seg.reframe, w, h, plan.fps,
-           plan.fill_color, seg.stabilize)
+           plan.fill_color, seg.stabilize, seg.blur, seg.follow)
     return shared.take(key, make)
+
+
+# Faces: the picture at 1/BLUR_SCALE size, box-blurred BLUR_RADIUS, scaled back, shown only
+# where the mask is white; strong enough that no detector finds the face (benchmarks/README.md).
+BLUR_SCALE, BLUR_RADIUS = 24, 2
+
+
+def _blur_faces(v, b: FaceBlur, at: str):
+    parts = v.split()
+    base, copy = parts[0], parts[1]
+    sw, sh = max(2, b.width // BLUR_SCALE // 2 * 2), max(2, b.height // BLUR_SCALE // 2 * 2)
+    blurred = (copy.filter("scale", sw, sh, flags="area")
+               .filter("boxblur", luma_radius=BLUR_RADIUS, luma_power=2)
+               .filter("scale", b.width, b.height, flags="bilinear"))
+    mask = (ffmpeg.input(path_arg(_in(at, b.mask))).video
+            .filter("scale", b.width, b.height, flags="bilinear").filter("format", "gray"))
+    layer = ffmpeg.filter([blurred, mask], "alphamerge")
+    return ffmpeg.overlay(base, layer, x=0, y=0, eof_action="pass", format="auto")
 
 
 # Smoothing over 15 frames each side; zoomed in just enough that no moving border shows.
@@ -296,12 +323,6 @@ def linear_gain(measured: LoudnessScan, target: Loudness) -> float | None:
     return gain if tp + gain <= target.tp and lra <= target.lra else None
 
 
-def path_arg(path: str) -> str:
-    """A file name as ffmpeg must get it: with the `file:` protocol, so that `-clip.mov` or
-    `a:b.mp4` is never read as an option or another protocol."""
-    return "file:" + path
-
-
 def files_read(argv: list[str]) -> list[str]:
     """The files an argv made here opens as inputs (what a cache of its result depends on)."""
     return [a.removeprefix("file:") for prev, a in zip(argv, argv[1:])
@@ -309,7 +330,6 @@ def files_read(argv: list[str]) -> list[str]:
 
 
 # Options every ffmpeg command of the pipeline starts with: no banner, no stdin, errors only.
-QUIET = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error"]
 # No container or stream tags beyond what playback needs (privacy by default): nothing of the
 # phone's metadata, no encoder or creation time.
 _CLEAN = {"map_metadata": -1, "map_chapters": -1, "fflags": "+bitexact"}
