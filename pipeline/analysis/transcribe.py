@@ -27,6 +27,7 @@ from .whisper import (
     LOOP_RATIO,
     NO_SPEECH_THRESHOLD,
     TEMPERATURES,
+    VAD_THRESHOLD,
     Heard,
 )
 from .whisper_child import WhisperChild
@@ -84,7 +85,7 @@ def transcribe(media: Path, *, language: str = "de", model: str = "base",
     kernels = kernels or this_machine()
     folder = resolve_model(model)
     options = {"language": language, "beam_size": beam_size, "word_timestamps": True,
-               "vad": True, "glossary": list(glossary), "condition_on_previous_text": False,
+               "vad": True, "vad_threshold": VAD_THRESHOLD, "glossary": list(glossary), "condition_on_previous_text": False,
                "no_speech_threshold": NO_SPEECH_THRESHOLD, "compression_ratio": LOOP_RATIO,
                "log_prob_threshold": LOG_PROB_THRESHOLD, "compute_type": kernels.compute_type,
                "kernels": kernels.label(),
