@@ -32,8 +32,8 @@ from .kernels import cpu_features
 # One detector thread beside ffmpeg's decoding one, and no spinning between frames: libgomp's
 # default busy wait cost 5x the CPU time per frame (benchmarks/README.md, "Face detection").
 DETECTOR_ENV = {"OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE"}
-STEP = 0.25          # seconds between sampled frames: 4 a second
-LONG_SIDE = 640      # pixels of the sampled frame's longer side
+STEP = 0.5           # seconds between sampled frames: 2 a second
+LONG_SIDE = 960      # pixels of the sampled frame's longer side
 MIN_SCORE = 40       # libfacedetection's confidence (0-100) from which a box counts as a face
 THUMB = (32, 18)     # the grey thumbnail two samples are compared on to find a cut
 CUT_DIFF = 40        # mean grey difference (0-255) of two thumbnails that means a new shot
@@ -49,7 +49,9 @@ def scan_argv(source: str, start: float, seconds: float, size: tuple[int, int]) 
     w, h = size
     return [*ffmpeg_tool.QUIET, "-threads", "1", "-ss", f"{start:.3f}", "-t", f"{seconds:.3f}",
             "-i", ffmpeg_tool.path_arg(source), "-an", "-sn", "-dn",
-            "-vf", f"fps=1/{STEP},scale={w}:{h}:flags=area,format=rgb24",
+            # round=up: each sample is the frame at (or just before) its time, not up to half a
+            # step after it, which is what the default rounding picks
+            "-vf", f"fps=1/{STEP}:round=up,scale={w}:{h}:flags=area,format=rgb24",
             "-f", "rawvideo", "pipe:1"]
 
 

@@ -5,15 +5,17 @@ does), a jump at a cut, and the centre where no face is seen."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from ..model.faces import FaceScan, Track
 from .faces import box_at
 
 DEAD_ZONE = 0.1    # of the crop's width: how far the face may move before the crop follows
-JITTER = 1         # samples each side averaged before the dead zone: the detector's jitter
-EASE = 2           # samples each side averaged after it: the crop eases into and out of a move
-AHEAD = 1          # samples the crop moves ahead of the face (the dead zone makes it lag)
+STEP = 0.25        # seconds between the path's points
+JITTER = 1         # points each side averaged before the dead zone: the detector's jitter
+EASE = 2           # points each side averaged after it: the crop eases into and out of a move
+AHEAD = 1          # points the crop moves ahead of the face (the dead zone makes it lag)
 HOLD = 1.0         # seconds the crop stays where a face was last seen before going to centre
 TOLERANCE = 0.002  # of the frame width: keyframes closer than this to a straight line go
 MAX_KEYS = 120     # keyframes at most (the crop's x is one ffmpeg expression)
@@ -83,24 +85,33 @@ def follow_path(scan: FaceScan, all_tracks: Sequence[Track], start: float, end: 
     source's width) wide: keyframes, times from `start`, linear in between."""
     main = [t for t in all_tracks if t.main]
     others = [t for t in all_tracks if not t.main]
-    times = [round(scan.start + k * scan.step, 3) for k in range(scan.samples)]
-    times = [t for t in times if start - scan.step < t < end + scan.step] or [start]
-    edges = [c for c in scan.cuts if times[0] < c <= times[-1]]
+    # The path is worked out on its own grid, finer than the detector's samples (boxes are
+    # interpolated between those), so that easing and looking ahead are the same at any rate.
+    times = [round(start + k * STEP, 3) for k in range(max(1, math.ceil((end - start) / STEP)
+                                                           + 1))]
     keys: list[Key] = []
-    shot_begin = 0
-    for cut in [*edges, None]:
-        shot_end = len(times) if cut is None else times.index(cut)
-        shot_t = times[shot_begin:shot_end]
-        if shot_t:
-            raw = _filled([_target(t, main, others) for t in shot_t], scan.step)
-            path = _shot_path(raw, window)
-            if keys:  # a cut: jump halfway between the last sample before it and the first after
-                jump = (keys[-1][0] + shot_t[0] - start) / 2
-                keys.append((round(jump - 0.001, 3), keys[-1][1]))
-                keys.append((round(jump, 3), path[0]))
-            keys += [(round(t - start, 3), v) for t, v in zip(shot_t, path)]
-        shot_begin = shot_end
+    for shot_t in _shots(times, scan.cuts):
+        raw = _filled([_target(t, main, others) for t in shot_t], STEP)
+        path = _shot_path(raw, window)
+        if keys:  # a cut: jump halfway between the last point before it and the first after
+            jump = (keys[-1][0] + shot_t[0] - start) / 2
+            keys.append((round(jump - 0.001, 3), keys[-1][1]))
+            keys.append((round(jump, 3), path[0]))
+        keys += [(round(t - start, 3), v) for t, v in zip(shot_t, path)]
     return tuple((t, round(v, 4)) for t, v in simplified(keys))
+
+
+def _shots(times: list[float], cuts: Sequence[float]) -> list[list[float]]:
+    """`times` split at each cut: the points of one shot each."""
+    shots: list[list[float]] = [[]]
+    edges = sorted(cuts)
+    for t in times:
+        while edges and t >= edges[0]:
+            edges.pop(0)
+            if shots[-1]:
+                shots.append([])
+        shots[-1].append(t)
+    return [s for s in shots if s]
 
 
 def simplified(keys: list[Key]) -> list[Key]:
