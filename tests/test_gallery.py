@@ -20,7 +20,7 @@ from pipeline.publish.page import (
 
 def _entry(video: str, target: str, *, duration: float = 13.6, size: int = 5_200_000,
            title: str = "Willkommen in Musterstadt", captions: str = "burned in") -> OutputEntry:
-    settings = {"size": "1080x1920", "fps": 30, "x264_preset": "medium", "crf": 20,
+    settings = {"size": "1080x1920", "fps": 30, "x264_preset": "veryfast", "crf": 16,
                 "audio_bitrate": "192k", "sample_rate": 48000, "loudness_target": {},
                 "loudness_measured_input": {}, "captions": captions, "plan_version": 3}
     return OutputEntry.model_validate({

@@ -62,6 +62,16 @@ def test_a_landscape_frame_sizes_captions_and_logo_as_portrait_does():
         assert p.limits()[0].name == p.label
 
 
+def test_full_size_targets_encode_veryfast_crf_16_and_previews_crf_20():
+    # The settings measured against VMAF (benchmarks/README.md, "Encoder settings").
+    for name in ("tiktok", "reels", "shorts", "feed", "square", "landscape"):
+        full, preview = get_preset(name), get_preset(f"{name}-fast")
+        assert (full.x264_preset, full.crf) == ("veryfast", 16), name
+        assert (preview.x264_preset, preview.crf) == ("veryfast", 20), name
+    assert (get_preset("tiktok-small").x264_preset, get_preset("tiktok-small").crf) == \
+        ("veryfast", 20)  # scaled from a YAML file, like the -fast previews
+
+
 def test_shared_layout_encodes_the_9_16_targets_once_and_the_page_shows_them_once(tmp_path):
     make_kit(tmp_path / "brand" / "test")  # the default layout: shared
     (tmp_path / "footage").mkdir()

@@ -33,8 +33,9 @@ class Preset:
     height: int
     safe: SafeZone
     fps: int = 30
-    x264_preset: str = "medium"
-    crf: int = 20
+    # VMAF within 0.05 of medium/20 for ~0.55x the render CPU (benchmarks/README.md, issue 16)
+    x264_preset: str = "veryfast"
+    crf: int = 16
     audio_bitrate: str = "192k"
     sample_rate: int = 48000
     lufs: float = -14.0
@@ -113,12 +114,12 @@ LANDSCAPE = Preset(
 
 
 def scaled(base: Preset, width: int, name: str, label: str) -> Preset:
-    """A scaled copy of a target: the same layout in fewer pixels, x264 `veryfast`."""
+    """A scaled copy of a target: the same layout in fewer pixels, x264 `veryfast` CRF 20."""
     f = width / base.width
     s = base.safe
     height = round(base.height * f / 2) * 2
     return Preset(
-        name=name, width=width, height=height, x264_preset="veryfast",
+        name=name, width=width, height=height, x264_preset="veryfast", crf=20,
         max_seconds=base.max_seconds, max_bytes=base.max_bytes, label=label, base=base.name,
         also=base.also,
         safe=SafeZone(*(round(v * f) for v in (s.top, s.bottom, s.left, s.right))),
@@ -164,7 +165,7 @@ def _load(path: Path) -> dict[str, Preset]:
 
 
 def fast(name: str) -> str:
-    """The quick-look variant of a target (`--fast`): 540x960, x264 veryfast."""
+    """The quick-look variant of a target (`--fast`): 540x960, x264 veryfast CRF 20."""
     base = all_presets()[name].base or name
     return f"{base}-fast" if f"{base}-fast" in BUILT_IN else name
 
