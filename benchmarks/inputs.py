@@ -11,6 +11,9 @@
 - `bench.yaml` (reframe blur, the shipped default; videos `sdr` and `hlg`) and
   `bench-fit.yaml` (reframe fit: the picture padded, as the moviepy and bare-encode runs do),
   both with the shipped kit brand/example.
+
+For `bench.py --job`, `generate_clip` makes one such SDR clip of any size and frame rate in a
+folder of its own, with a job file for every 9:16 target (tiktok, reels, shorts).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ BRANDS = REPO / "brand"
 PERIOD = 20.0        # seconds from one start of the speech passage to the next
 GLOSSARY = ["Landesamt für Denkmalpflege", "Tag des offenen Denkmals"]  # as jobs/example.yaml
 _QUIET = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
+NINE_SIXTEEN = ("tiktok", "reels", "shorts")   # every 9:16 platform: one job makes them all
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,24 @@ class Inputs:
     reference: str | None   # what is said in the clip; None if the passage does not fit whole
 
 
+@dataclass(frozen=True)
+class Clip:
+    """One generated SDR clip and its job (every 9:16 target, reframe blur)."""
+    folder: Path
+    seconds: float
+    width: int
+    height: int
+    fps: int
+    path: Path
+    job: Path
+    video: str
+    reference: str | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.seconds:g} s {self.width}x{self.height} {self.fps} fps"
+
+
 def generate(ffmpeg: str, folder: Path, seconds: float) -> Inputs:
     """Write (or reuse, when already there for the same length) every input into `folder`."""
     footage = folder / "footage"
@@ -50,13 +72,43 @@ def generate(ffmpeg: str, folder: Path, seconds: float) -> Inputs:
     speech, passages = _speech_track(folder / f"speech-{seconds:g}.wav", seconds)
     stamp = folder / f"inputs-{seconds:g}.done"
     if not stamp.is_file():  # a finished set only: a run stopped half-way starts over
-        _make_sdr(ffmpeg, speech, sdr, seconds)
+        _make_sdr(ffmpeg, speech, sdr, seconds, 1920, 1080, 30)
         _make_hlg(ffmpeg, sdr, hlg)
         stamp.touch()
-    text = SPEECH_TEXT.read_text(encoding="utf-8").strip()
     return Inputs(folder, seconds, sdr, hlg, _job(folder / "bench.yaml", "blur", ["sdr", "hlg"]),
-                  _job(folder / "bench-fit.yaml", "fit", ["sdr"]),
-                  " ".join([text] * passages) if passages else None)
+                  _job(folder / "bench-fit.yaml", "fit", ["sdr"]), _reference(passages))
+
+
+def generate_clip(ffmpeg: str, folder: Path, seconds: float, width: int, height: int,
+                  fps: int) -> Clip:
+    """One SDR clip of this size and frame rate, and a job rendering it to every 9:16 target,
+    in `folder` (reused when already there)."""
+    footage = folder / "footage"
+    footage.mkdir(parents=True, exist_ok=True)
+    video = f"clip{width}x{height}p{fps}"
+    path = footage / f"{video}.mp4"
+    speech, passages = _speech_track(folder / f"speech-{seconds:g}.wav", seconds)
+    stamp = folder / f"{video}-{seconds:g}.done"
+    if not stamp.is_file():
+        _make_sdr(ffmpeg, speech, path, seconds, width, height, fps)
+        stamp.touch()
+    job = _job(folder / "job.yaml", "blur", [video], NINE_SIXTEEN)
+    return Clip(folder, seconds, width, height, fps, path, job, video, _reference(passages))
+
+
+def variant(job: Path, suffix: str, **keys: object) -> Path:
+    """A copy of a job file beside it with some top-level keys set (its own name, so its own
+    caption folder and output folder)."""
+    spec = yaml.safe_load(job.read_text(encoding="utf-8"))
+    path = job.with_name(f"{job.stem}-{suffix}.yaml")
+    spec.update(name=path.stem, **keys)
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _reference(passages: int) -> str | None:
+    text = SPEECH_TEXT.read_text(encoding="utf-8").strip()
+    return " ".join([text] * passages) if passages else None
 
 
 def _speech_track(dst: Path, seconds: float) -> tuple[Path, int]:
@@ -78,14 +130,17 @@ def _speech_track(dst: Path, seconds: float) -> tuple[Path, int]:
     return dst, whole
 
 
-def _make_sdr(ffmpeg: str, speech: Path, dst: Path, seconds: float) -> None:
-    picture = f"testsrc2=s=1920x1080:r=30:d={seconds:g},noise=alls=6:allf=t"
+def _make_sdr(ffmpeg: str, speech: Path, dst: Path, seconds: float, width: int, height: int,
+              fps: int) -> None:
+    picture = f"testsrc2=s={width}x{height}:r={fps}:d={seconds:g},noise=alls=6:allf=t"
+    # A phone's bitrate for the size: 16 Mb/s at 1920x1080, by pixel count below it.
+    rate = max(2, round(16 * width * height / (1920 * 1080)))
     subprocess.run([
         ffmpeg, *_QUIET, "-f", "lavfi", "-i", picture, "-i", str(speech),
         "-map", "0:v", "-map", "1:a", "-t", f"{seconds:g}",
-        # Roughly what a phone writes: High profile, 1 s GOP, 16 Mb/s, BT.709 tagged.
-        "-c:v", "libx264", "-preset", "veryfast", "-b:v", "16M", "-maxrate", "20M",
-        "-bufsize", "32M", "-g", "30",
+        # Roughly what a phone writes: High profile, 1 s GOP, 16 Mb/s at 1080p, BT.709 tagged.
+        "-c:v", "libx264", "-preset", "veryfast", "-b:v", f"{rate}M",
+        "-maxrate", f"{rate * 5 // 4}M", "-bufsize", f"{rate * 2}M", "-g", str(fps),
         "-profile:v", "high", "-pix_fmt", "yuv420p", "-color_primaries", "bt709",
         "-color_trc", "bt709", "-colorspace", "bt709", "-color_range", "tv",
         "-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2", "-movflags", "+faststart",
@@ -105,9 +160,10 @@ def _make_hlg(ffmpeg: str, sdr: Path, dst: Path) -> None:
         "-movflags", "+faststart", str(dst)], check=True)
 
 
-def _job(path: Path, reframe: str, videos: list[str]) -> Path:
+def _job(path: Path, reframe: str, videos: list[str],
+         targets: tuple[str, ...] = ("tiktok", "reels")) -> Path:
     job = {"name": path.stem, "brand": "example", "footage": "footage", "language": "de",
-           "targets": ["tiktok", "reels"], "reframe": reframe,
+           "targets": list(targets), "reframe": reframe,
            "captions": {"burn_in": True, "style": "block", "glossary": GLOSSARY},
            "videos": [{"name": v, "title": "Tag des offenen Denkmals",
                        "clips": [{"file": f"{v}.mp4"}]} for v in videos]}

@@ -7,8 +7,9 @@ colour (no blurred background: moviepy has no blur of its own, and a moviepy use
 for OpenCV or Pillow per frame, which would only make it slower), the logo top right inside the
 target's safe zone while the clip plays, one caption TextClip per cue of CAPTIONS.srt with its line breaks (the SRT
 sidecar the project wrote, timed to the finished video, intro included), outro card. Cards fade
-in and out over 0.4 s like the project's. Encoded with libx264 preset medium CRF 20, AAC
-192 kb/s at 48 kHz. No loudness normalisation (moviepy has none).
+in and out over 0.4 s like the project's. Encoded with libx264 at the target's own preset and
+CRF (presets.py, as the project's render: veryfast CRF 16 at full size), AAC 192 kb/s at
+48 kHz. No loudness normalisation (moviepy has none).
 
 The intro, outro and logo PNGs are drawn by the project's own code (`pipeline.engine.job.draw_assets`
 on the plan's assets), so both compositions show the same pictures.
@@ -119,7 +120,8 @@ def main() -> None:
         final = compose(job, args.video, args.target, args.captions, Path(tmp))
         preset = get_preset(args.target)
         final.write_videofile(str(args.output), fps=preset.fps, codec="libx264",
-                              preset="medium", ffmpeg_params=["-crf", "20"], audio_codec="aac",
+                              preset=preset.x264_preset, ffmpeg_params=["-crf", str(preset.crf)],
+                              audio_codec="aac",
                               audio_fps=preset.sample_rate, audio_bitrate=preset.audio_bitrate,
                               threads=2, logger=None)
         final.close()

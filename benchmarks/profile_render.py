@@ -11,7 +11,8 @@ so each variant is exactly what render runs, less or more of one thing:
 - the same null graph with `reframe: fit`, without captions and logo, without the cards;
 - the HLG clip through the same graph (decode of 10-bit HEVC + tone-mapping);
 - plain decodes of both clips; the loudness pass; the cover still;
-- x264 presets faster than `medium` on the full render, with the file size each gives.
+- other x264 presets than the target's (`veryfast` since issue 16) on the full render, with
+  the file size each gives.
 
 Each variant runs as one ffmpeg process, timed with os.wait4 (wall, CPU, peak RSS), after
 waiting for a quiet machine and again if other processes took the CPU meanwhile (as bench.py).
@@ -111,7 +112,7 @@ def variants(inputs_dir: Path, target: str, presets: bool) -> list[tuple]:
     def add(name: str, plan: EditPlan, null: bool, preset: str | None = None) -> None:
         work = Path(tempfile.mkdtemp(prefix="profile-", dir=inputs_dir.parent))
         if preset:
-            plan = replace(plan, encoder={**plan.encoder, "preset": preset})
+            plan = replace(plan, encoder=replace(plan.encoder, x264_preset=preset))
         argv, measure = render_argv(plan, work, work / "out.mp4")
         out.append((name, to_null(argv) if null else argv, work, plan))
         if name == "full render (mp4)":
@@ -130,7 +131,9 @@ def variants(inputs_dir: Path, target: str, presets: bool) -> list[tuple]:
         out.append((f"decode only, {clip} clip", [*_QUIET, "-i", f"file:{src}", "-map", "0:v",
                                                   "-f", "null", "-"], inputs_dir, None))
     if presets:
-        for p in ("fast", "faster", "veryfast"):
+        for p in ("medium", "fast", "faster", "veryfast"):
+            if p == base.encoder.x264_preset:
+                continue  # that is the full render itself
             add(f"full render, x264 preset {p}", base, null=False, preset=p)
     return out
 

@@ -12,10 +12,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import make_kit, run_cli, write_job
 from PIL import Image
 
 from pipeline.render import ffmpeg
-from conftest import make_kit, run_cli, write_job
 
 FACES = Path(__file__).parent / "media" / "faces"
 FPS = 30
