@@ -181,3 +181,17 @@ def test_follow_keeps_a_walking_speaker_in_the_middle_half(tmp_path):
         big = max(found, key=lambda b: b[2] * b[3]) if found else None
         centred += big is not None and im.width / 4 <= big[0] + big[2] / 2 <= im.width * 3 / 4
     assert centred / len(frames) >= 0.9, centred
+
+
+def test_a_small_clip_is_blurred_too(tmp_path):
+    """At 320x180 the blur layer is a few pixels (boxblur refuses a radius over half of it)."""
+    (tmp_path / "footage").mkdir()
+    _clip(tmp_path / "footage" / "street.mp4", 2.0, [("astronaut_face.png", 260, "400", "160")])
+    subprocess.run([ffmpeg.exe(), "-loglevel", "error", "-y", "-i",
+                    str(tmp_path / "footage" / "street.mp4"), "-vf", "scale=320:180",
+                    str(tmp_path / "footage" / "small.mp4")], check=True)
+    (tmp_path / "footage" / "street.mp4").rename(tmp_path / "big.mp4")
+    (tmp_path / "footage" / "small.mp4").rename(tmp_path / "footage" / "street.mp4")
+    make_kit(tmp_path / "kit")
+    folder = _render(tmp_path, "small", "faces: blur", "[landscape-small]")
+    assert json.loads((folder / "manifest.json").read_text())["faces"]["street"]["blurred"] == 1

@@ -200,13 +200,17 @@ def _picture(seg: Segment, plan: EditPlan, at: str, shared: _Shared):
 
 # Faces: the picture at 1/BLUR_SCALE size, box-blurred BLUR_RADIUS, scaled back, shown only
 # where the mask is white; strong enough that no detector finds the face (benchmarks/README.md).
-BLUR_SCALE, BLUR_RADIUS = 24, 2
+BLUR_SCALE, BLUR_RADIUS = 48, 3
 
 
 def _blurred(v, b: FaceBlur):
     sw, sh = max(2, b.width // BLUR_SCALE // 2 * 2), max(2, b.height // BLUR_SCALE // 2 * 2)
+    # boxblur refuses a radius over half the plane (a small clip's 1/48 is a few pixels)
+    luma = min(BLUR_RADIUS, (min(sw, sh) - 1) // 2)
+    chroma = min(BLUR_RADIUS, max(0, (min(sw, sh) // 2 - 1) // 2))
     return (v.filter("scale", sw, sh, flags="area")
-             .filter("boxblur", luma_radius=BLUR_RADIUS, luma_power=2)
+             .filter("boxblur", luma_radius=luma, luma_power=2, chroma_radius=chroma,
+                     chroma_power=2)
              .filter("scale", b.width, b.height, flags="bilinear"))
 
 
