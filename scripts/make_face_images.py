@@ -173,7 +173,7 @@ def _package_root(path: Path) -> Path:
 
 def fetcher_docstring(data: SkimageData, name: str) -> str:
     source = data.read("_fetchers.py").decode("utf-8")
-    match = re.search(rf'def {name}\(.*?\):\s*"""(.*?)"""', source, re.S)
+    match = re.search(rf'def {name}\(.*?\):\s*"""(.*?)"""', source, re.DOTALL)
     if match is None:
         raise SystemExit(f"skimage.data.{name} not found in _fetchers.py")
     return " ".join(match.group(1).split())
@@ -224,8 +224,10 @@ def face_images(data: SkimageData) -> list[FaceImage]:
 def licence_note(version: str) -> str:
     doc = __doc__ or ""
     body = doc.split("Licence note (also written to OUT_DIR/README.md):", 1)[1]
-    lines = [line[4:] if line.startswith("    ") else line for line in body.strip("\n").splitlines()]
-    named = f"scikit-image {version}" if version != "unknown" else "scikit-image, version not known"
+    lines = [line.removeprefix("    ") for line in body.strip("\n").splitlines()]
+    named = f"scikit-image {version}"
+    if version == "unknown":
+        named = "scikit-image, version not known"
     text = "\n".join(lines).strip().replace("scikit-image 0.26.0 wheel", named)
     return f"# Face test images\n\n{text}\n"
 
@@ -255,7 +257,7 @@ def write(out: Path, images: list[FaceImage], version: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("skimage", type=Path, help="scikit-image wheel, or a folder with skimage/data")
+    parser.add_argument("skimage", type=Path, help="scikit-image wheel or a folder with skimage/")
     parser.add_argument("out", type=Path, help="output folder (e.g. tests/media/faces)")
     args = parser.parse_args(argv)
     data = SkimageData(args.skimage)
