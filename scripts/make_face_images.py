@@ -25,7 +25,8 @@ cameraman (195, 113, 255, 193).
 Licence note (also written to OUT_DIR/README.md):
 
     Face test images, derived from scikit-image's sample data (scikit-image 0.26.0 wheel,
-    skimage/data/). Cropped and scaled by scripts/make_face_images.py; no other change.
+    skimage/data/). Cropped, scaled and (colour ones) reduced to 256 colours by
+    scripts/make_face_images.py; no other change.
 
     astronaut_face.png, astronaut_256.png: from skimage/data/astronaut.png, a NASA photograph
     of the astronaut Eileen Collins (NASA Great Images, https://flic.kr/p/r9qvLn).
