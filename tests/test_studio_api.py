@@ -449,6 +449,10 @@ def test_render_approve_and_download(server, data, clip):
     assert server.json("POST", "/api/jobs/film/videos/szene/approve", {}) == \
         (200, {"approved": True})
     assert server.json("GET", "/api/jobs/film")[1]["videos"][0]["approved"] is True
+    # The kit's default scanned the clip: the job view says so, as the page does.
+    assert video["faces"] == ("Datenschutz: 0 Gesichter erkannt, davon keines unkenntlich "
+                              "gemacht. Bitte vor dem Veröffentlichen ansehen: Gesichter, die "
+                              "die Erkennung übersieht, bleiben sichtbar.")
     assert json.loads((data / ".studio" / "approved.json").read_text()) == {"film": ["szene"]}
     status, headers, body = server.request("GET", "/api/jobs/film/download.zip")
     assert status == 200 and headers["content-type"] == "application/zip"
@@ -558,6 +562,31 @@ def test_get_and_put_a_video_writes_what_the_job_loader_reads(server, data, schn
     # With a `videos:` list, an uploaded clip still becomes a video of its own.
     assert server.upload("schnitt", "c.mp4", long_clip) == (201, {"name": "c.mp4"})
     assert [v.name for v in load_job(schnitt, data / "brand").videos] == ["a", "b", "c"]
+
+
+def test_a_videos_faces_mode_is_set_kept_and_cleared(server, data, schnitt):
+    from pipeline.config.job import load_job
+
+    def mode(video: str) -> str:
+        return next(v for v in load_job(schnitt, data / "brand").videos
+                    if v.name == video).clips[0].faces
+
+    _, video = server.json("GET", "/api/jobs/schnitt/videos/b")
+    assert video["faces"] is None and video["faces_default"] == "blur-bystanders"
+    assert mode("b") == "blur-bystanders"
+    status, saved = server.json("PUT", "/api/jobs/schnitt/videos/b", {**video, "faces": "off"})
+    assert status == 200 and saved["faces"] == "off" and saved["changed"] is True, saved
+    assert mode("b") == "off"  # YAML's bare off is written quoted, read as the mode
+    unsent = {k: v for k, v in video.items() if k != "faces"}  # an edit without the field
+    status, saved = server.json("PUT", "/api/jobs/schnitt/videos/b", unsent)
+    assert status == 200 and saved["faces"] == "off" and saved["changed"] is False
+    status, saved = server.json("PUT", "/api/jobs/schnitt/videos/b", {**video, "faces": None})
+    assert status == 200 and saved["faces"] is None and saved["changed"] is True
+    assert mode("b") == "blur-bystanders"
+    before = schnitt.read_text()
+    status, body = server.json("PUT", "/api/jobs/schnitt/videos/b", {**video, "faces": "hide"})
+    assert status == 422 and "faces" in body["error"], body
+    assert schnitt.read_text() == before
 
 
 @pytest.mark.parametrize("change, says", [

@@ -159,6 +159,10 @@ def flow(page, data: Path, clips: list[Path]) -> None:
     expect(page.locator("#player-note")).to_have_text("Fertiges Video für TikTok (216 px).",
                                                       timeout=WAIT)
     expect(page.locator("#job-status")).to_have_text("fertig")
+    # What was done about faces, as the page beside the videos says it (no face in testsrc2).
+    expect(page.locator("#faces-note")).to_have_text(re.compile(
+        r"^Datenschutz: 0 Gesichter erkannt, davon keines unkenntlich gemacht\. Bitte vor dem "
+        r"Veröffentlichen ansehen"))
     expect(page.locator("#downloads")).to_contain_text(
         re.compile(r"TikTok \(216 px\) \(MP4, \d+,\d (kB|MB)\)"))
     page.get_by_role("button", name="Video freigeben").click()
@@ -184,6 +188,18 @@ def flow(page, data: Path, clips: list[Path]) -> None:
     expect(page.locator("#editor-title")).to_have_text("Video: Tag der offenen Tür")
     expect(page.locator("#stale")).to_be_hidden()
     assert "title: Tag der offenen Tür" in (data / "jobs" / "presse.yaml").read_text()
+
+    # Faces: the kit's privacy default is what "as in the job" means; another choice for this
+    # video goes into the job file, and undoes the approval (the video will look different).
+    faces = page.get_by_label("Gesichter", exact=True)
+    assert faces.locator("option:checked").inner_text() == \
+        "Wie im Auftrag (Unbeteiligte unkenntlich machen (die sprechende Person bleibt sichtbar))"
+    faces.select_option(label="Alle Gesichter unkenntlich machen")
+    expect(page.locator("#edit-message")).to_have_text("Ungespeicherte Änderungen am Schnitt.")
+    page.get_by_role("button", name="Schnitt speichern").click()
+    expect(page.locator("#edit-message")).to_contain_text("Gespeichert")
+    assert "faces: blur\n" in (data / "jobs" / "presse.yaml").read_text()
+    expect(page.get_by_role("button", name="Video freigeben")).to_be_visible()
 
     # Another job: nothing of this one's uploads, progress or messages is left on the page.
     page.get_by_label("Name").fill("zweiter")

@@ -199,16 +199,22 @@ def _video(name: str, entries: list[OutputEntry], report: CaptionReport | None,
             "</article>")
 
 
-def _faces(f: FaceReport | None) -> str:
-    """What was done about faces: the press office checks bystanders before publishing."""
+def faces_text(f: FaceReport | None) -> str | None:
+    """What was done about faces, for the press office to check bystanders before
+    publishing (the page and the studio); None when the clips were not scanned."""
     if f is None or f.mode == "off":
-        return ""
+        return None
     seen = "1 Gesicht" if f.tracks == 1 else f"{f.tracks} Gesichter"
     blurred = "keines" if not f.blurred else ("eines" if f.blurred == 1 else str(f.blurred))
     follow = " Der Bildausschnitt folgt der sprechenden Person." if f.follow else ""
-    return (f'<p class="gesichter">Datenschutz: {seen} erkannt, davon {blurred} '
-            f"unkenntlich gemacht.{follow} Bitte vor dem Veröffentlichen ansehen: "
-            "Gesichter, die die Erkennung übersieht, bleiben sichtbar.</p>\n")
+    return (f"Datenschutz: {seen} erkannt, davon {blurred} unkenntlich gemacht.{follow} "
+            "Bitte vor dem Veröffentlichen ansehen: Gesichter, die die Erkennung übersieht, "
+            "bleiben sichtbar.")
+
+
+def _faces(f: FaceReport | None) -> str:
+    text = faces_text(f)
+    return f'<p class="gesichter">{_e(text)}</p>\n' if text else ""
 
 
 def _names(names: list[str]) -> str:

@@ -216,7 +216,8 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/api/jobs/{job}/videos/{video}")
     def get_video(job: str, video: str) -> videos.VideoEditView:
         try:
-            return videos.get(folder.root, job, folder.job_file(job_or_404(job)), video)
+            return videos.get(folder.root, job, folder.job_file(job_or_404(job)), video,
+                              folder.brands)
         except videos.NotFound:
             raise ApiError(404, f"job '{job}' has no video '{video}'") from None
 

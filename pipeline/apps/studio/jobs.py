@@ -18,6 +18,7 @@ from ...model.errors import JobError, PipelineError
 from ...publish.caption_file import caption_path
 from ...publish.folder import write_text
 from ...publish.manifest import read as read_manifest
+from ...publish.page import faces_text
 from . import captions
 from .security import valid_id
 from .videos import EDIT_LOCK, dump_job
@@ -77,6 +78,7 @@ class VideoView(BaseModel):
     offset: float = 0.0             # seconds of intro before the caption file's time 0
     captions: bool = False          # the caption file exists and can be edited
     subtitles: dict[str, str] = {}  # "srt"/"vtt" → URL of the final output's sidecar
+    faces: str | None = None        # what the last render did about faces, as the page says
     errors: list[str] = []
 
 
@@ -167,6 +169,16 @@ def _outputs(folder: Folder, job_name: str, preview: bool) -> dict[str, list[Out
     return found
 
 
+def _faces(folder: Folder, job_name: str) -> dict[str, str]:
+    """Per video, the faces sentence of its last render (final, else the preview)."""
+    found: dict[str, str | None] = {}
+    for name in (f"{job_name}-preview", job_name):  # the final render's wins
+        manifest = read_manifest(folder.output / name)
+        for video in {e.video for e in manifest.outputs} if manifest else ():
+            found[video] = faces_text(manifest.faces.get(video))  # None: not scanned
+    return {video: text for video, text in found.items() if text}
+
+
 def view(folder: Folder, job: str, status: dict, approved: set[str]) -> JobView:
     """Everything the page shows of a job; a job file that does not load lists its error."""
     v = JobView(id=job, status=status.get("status", "idle"), fast=status.get("fast", False),
@@ -186,9 +198,10 @@ def view(folder: Folder, job: str, status: dict, approved: set[str]) -> JobView:
     finals = _outputs(folder, loaded.name, preview=False)
     previews = _outputs(folder, loaded.name, preview=True)
     progress = status.get("progress", {})
+    faces = _faces(folder, loaded.name)
     for video in loaded.videos:
         v.videos.append(_video_view(folder, loaded, video, finals, previews, progress,
-                                    approved, v.errors))
+                                    approved, v.errors, faces.get(video.name)))
     return v
 
 
@@ -199,7 +212,8 @@ def _has_clips(path: Path, spec: JobFile) -> bool:
 
 
 def _video_view(folder: Folder, job: Job, video: Video, finals: dict, previews: dict,
-                progress: dict[str, float], approved: set[str], errors: list[str]) -> VideoView:
+                progress: dict[str, float], approved: set[str], errors: list[str],
+                faces: str | None) -> VideoView:
     srt = caption_path(job, video)
     mine = [f for label, f in progress.items() if label.rsplit(".", 1)[0] == video.name]
     clips = {str(c.path) for c in video.clips}
@@ -211,7 +225,7 @@ def _video_view(folder: Folder, job: Job, video: Video, finals: dict, previews: 
         progress=round(sum(mine) / len(mine), 3) if mine and min(mine) < 1 else None,
         outputs=[*previews.get(video.name, []), *finals.get(video.name, [])],
         uncertain=captions.uncertain_count(srt), captions=srt.is_file(), subtitles=subs,
-        offset=intro_seconds(job),
+        offset=intro_seconds(job), faces=faces,
         errors=[e for e in errors if any(c in e for c in clips)])
 
 

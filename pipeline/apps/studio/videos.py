@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 import yaml
@@ -28,6 +28,7 @@ from ...config.presets import get_preset
 from ...config.yamlio import load_model, read_yaml
 from ...edit.plan import clip_range, frames_for
 from ...model.errors import MediaError, PipelineError, one_line
+from ...model.faces import FaceMode
 from ...model.media import MediaInfo
 from ...publish.caption_file import meta_path
 from ...publish.folder import atomic_path
@@ -65,6 +66,8 @@ class VideoEditView(BaseModel):
     footage: list[FootageView] = []    # the job's clip files, to append one to this video
     captions: bool = False             # the video has a caption file
     captions_stale: bool = False       # … made for other clips or trims than it has now
+    faces: FaceMode | None = None      # the video's own `faces:`; None: the job's or kit's
+    faces_default: FaceMode | None = None  # the job's or kit's (None: the job does not load)
 
 
 class SavedVideo(VideoEditView):
@@ -86,6 +89,8 @@ class VideoEdit(BaseModel):
     name: str | None = None
     title: str | None = Field(None, max_length=500)
     clips: list[ClipEdit] = Field(min_length=1, max_length=200)
+    # Sent: the video's own mode, or null for the job's; not sent: left as it is.
+    faces: Literal["off", "blur", "blur-bystanders"] | None = None
 
 
 class NotFound(Exception):
@@ -149,7 +154,8 @@ def _key(v: VideoSpec) -> list[tuple]:
 
 def _same(a: VideoSpec, b: VideoSpec) -> bool:
     return (a.title or a.name) == (b.title or b.name) and _key(a) == _key(b) and \
-        [c.lower_third for c in a.clips] == [c.lower_third for c in b.clips]
+        [c.lower_third for c in a.clips] == [c.lower_third for c in b.clips] and \
+        a.faces == b.faces
 
 
 def _cut(clips: list[Clip], infos: list[MediaInfo | None], fps: int) -> list | None:
@@ -181,7 +187,18 @@ def caption_file(job_file: Path, video: str) -> Path:
     return job_file.parent / f"{job_file.stem}.captions" / f"{video}.srt"
 
 
-def get(root: Path, job: str, job_file: Path, video: str) -> VideoEditView:
+def _job_faces(job_file: Path, spec: JobFile, brands: Path | None) -> FaceMode | None:
+    """The faces mode a video without its own gets: the job's, else its kit's."""
+    if spec.faces is not None:
+        return spec.faces
+    try:
+        return load_job(job_file, brands).brand.spec.faces
+    except PipelineError:
+        return None
+
+
+def get(root: Path, job: str, job_file: Path, video: str,
+        brands: Path | None = None) -> VideoEditView:
     """The video as the page edits it; each clip with its length and a preview URL."""
     _, spec, footage = _spec(job_file)
     specs = _video_specs(spec, footage)
@@ -205,7 +222,8 @@ def get(root: Path, job: str, job_file: Path, video: str) -> VideoEditView:
                for c, i in zip(v.clips, infos)],
         footage=[FootageView(file=f.name, url=_clip_url(root, job, footage, f.name))
                  for f in (list_clips(footage) if footage.is_dir() else [])],
-        captions=srt.is_file(), captions_stale=stale)
+        captions=srt.is_file(), captions_stale=stale,
+        faces=v.faces, faces_default=_job_faces(job_file, spec, brands))
 
 
 def _clip_data(c: ClipEdit) -> dict:
@@ -262,6 +280,11 @@ def put(root: Path, job: str, job_file: Path, video: str, body: VideoEdit,
         title = (body.title or "").strip()
         if title:
             entry["title"] = title
+        if "faces" in body.model_fields_set:
+            if body.faces is None:
+                entry.pop("faces", None)
+            else:
+                entry["faces"] = body.faces
         before = [c for c in videos[index].get("clips") or [] if isinstance(c, dict)]
         entry["clips"] = [{**_clip_data(c), **_kept(before, c.file)} for c in body.clips]
         new_data = {**data, "videos": [*videos[:index], entry, *videos[index + 1:]]}
@@ -277,7 +300,7 @@ def put(root: Path, job: str, job_file: Path, video: str, body: VideoEdit,
                 raise
         new = JobFile.model_validate(new_data).videos[index]
     srt = caption_file(job_file, video)
-    saved = get(root, job, job_file, video)
+    saved = get(root, job, job_file, video, brands)
     stale = srt.is_file() and (_key(old) != _key(new) or saved.captions_stale)
     saved.captions_stale = stale
     return saved, not _same(old, new), stale

@@ -305,6 +305,8 @@ function showVideoMeta() {
     if (best?.cover) player.poster = best.cover;
   }
   player.setAttribute("aria-label", `Video ${v.title}`);
+  $("faces-note").textContent = v.faces || "";
+  $("faces-note").hidden = !v.faces;
   $("player-note").textContent = !best ? "Noch nicht gerendert: zuerst die Schnellvorschau rendern."
     : best.preview ? "Schnellvorschau (geringere Qualität)." : `Fertiges Video für ${platform(best.target)}.`;
   const approve = $("approve");
@@ -555,9 +557,23 @@ function seconds(t) {
   return `${(Math.round(t * 10) / 10).toFixed(1).replace(".", ",")} s`;
 }
 
+const FACES = {
+  "blur-bystanders": "Unbeteiligte unkenntlich machen (die sprechende Person bleibt sichtbar)",
+  "blur": "Alle Gesichter unkenntlich machen",
+  "off": "Nicht unkenntlich machen",
+};
+
+function facesOptions(v) {
+  const inherited = v.faces_default ? ` (${FACES[v.faces_default]})` : "";
+  return [el("option", { value: "", text: `Wie im Auftrag${inherited}` }),
+    ...Object.entries(FACES).map(([value, text]) => el("option", { value, text }))];
+}
+
 function drawEdit() {
   const v = state.edit;
   $("video-title").value = v.title;
+  $("video-faces").replaceChildren(...facesOptions(v));
+  $("video-faces").value = v.faces || "";
   $("stale").hidden = !v.captions_stale;
   const n = v.clips.length;
   $("clip-list").replaceChildren(...v.clips.map((c, i) => clipItem(c, i, n)));
@@ -701,6 +717,7 @@ function addClip() {
 async function saveEdit() {
   const v = state.edit;
   const body = { name: v.name, title: $("video-title").value.trim(),
+    faces: $("video-faces").value || null,
     clips: v.clips.map((c) => ({ file: c.file, start: c.start, end: c.end,
                                  lower_third: c.lower_third })) };
   try {
@@ -748,6 +765,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("approve").addEventListener("click", toggleApprove);
   $("player").addEventListener("timeupdate", highlight);
   $("video-title").addEventListener("input", () => editChanged());
+  $("video-faces").addEventListener("change", () => editChanged());
   $("save-edit").addEventListener("click", saveEdit);
   $("reload-edit").addEventListener("click", loadEdit);
   $("add-clip-button").addEventListener("click", addClip);
