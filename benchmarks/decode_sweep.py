@@ -97,6 +97,8 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in [
             enhance="afftdn=nf=-25:tn=1"),
     Variant("enh_loudnorm", "loudnorm=I=-20:TP=-2:LRA=11", enhance="loudnorm=I=-20:TP=-2:LRA=11"),
     Variant("enh_dynaudnorm", "dynaudnorm (defaults)", enhance="dynaudnorm"),
+    Variant("vad0.35_dyn", "VAD threshold 0.35 (the product since 311bab7) and dynaudnorm",
+            vad_parameters={"threshold": 0.35}, enhance="dynaudnorm"),
     Variant("enh_hp_dn_dyn", "highpass=f=80, afftdn=nf=-25:tn=1, dynaudnorm",
             enhance="highpass=f=80,afftdn=nf=-25:tn=1,dynaudnorm"),
     Variant("gloss_prompt", "the clip's glossary as initial_prompt 'Glossar: A, B.' (the product's "
@@ -106,6 +108,9 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in [
             glossary="prompt", glossary_scope="job"),
     Variant("gloss_hotwords_job", "every clip's terms as one job glossary, as hotwords",
             glossary="hotwords", glossary_scope="job"),
+    Variant("vad0.35_gloss_job", "the product with a job glossary: VAD threshold 0.35, every "
+            "clip's terms as one initial_prompt", vad_parameters={"threshold": 0.35},
+            glossary="prompt", glossary_scope="job"),
 ]}
 
 

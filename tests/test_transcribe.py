@@ -182,6 +182,26 @@ def test_hallucination_phrases_are_dropped_only_without_speech_behind_them() -> 
     assert not doubted(" Der Eintritt ist frei.")
 
 
+def test_segments_the_model_doubts_are_dropped_speech_it_believes_stays() -> None:
+    """Segments as Whisper base decoded a 2 s EmoDB clip (CC0) with a job glossary as prompt:
+    the sentence spoken, then one it invented in the last half second."""
+    spoken = [(0.0, 0.22, 0.89), (0.22, 0.52, 0.94), (0.52, 0.64, 0.94), (0.64, 0.78, 0.99),
+              (0.78, 0.92, 0.99), (0.92, 1.36, 0.80)]           # "Der Lappen liegt auf dem …"
+    invented = [(1.36, 1.98, 0.023), (1.98, 1.98, 0.087), (1.98, 1.98, 0.52),
+                (1.98, 1.98, 0.11), (1.98, 1.98, 0.029), (1.98, 1.98, 0.22)]  # "Wir sehen uns …"
+    assert not W.is_doubted(-0.084, spoken)
+    assert W.is_doubted(-1.619, invented)
+    # Either sign alone is enough under the line: words not believed, or squeezed into no time.
+    believed_but_squeezed = [(1.46, 1.98, 0.70), (1.98, 1.98, 0.87), (1.98, 1.98, 0.97)]
+    assert W.is_doubted(-1.48, believed_but_squeezed)
+    assert W.is_doubted(-1.2, [(0.0, 0.3, 0.2), (0.3, 0.6, 0.25)])
+    # Above the line nothing is dropped, however unsure the words: they are marked instead.
+    assert not W.is_doubted(-0.95, invented)
+    # Hard, real speech under the line with words partly believed and properly timed stays.
+    assert not W.is_doubted(-1.3, [(0.0, 0.3, 0.45), (0.3, 0.7, 0.31), (0.7, 1.0, 0.40)])
+    assert not W.is_doubted(-2.0, [])
+
+
 # --- cache ----------------------------------------------------------------------------------
 
 def test_a_cache_hit_neither_loads_nor_runs_whisper(

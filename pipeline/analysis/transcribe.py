@@ -32,7 +32,7 @@ from .whisper import (
 )
 from .whisper_child import WhisperChild
 
-FILTER_VERSION = 3         # bump when decoding or filtering changes: old cache entries go stale
+FILTER_VERSION = 4         # bump when decoding or filtering changes: old cache entries go stale
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,23 @@ def is_unbacked_hallucination(text: str, no_speech_prob: float, avg_logprob: flo
             or mean_prob < 0.5)
 
 
+# A segment the model itself doubts: under faster-whisper's failed-decode line (average log
+# probability -1) with words it mostly does not believe (mean under 0.3) or half of them
+# squeezed into no time. That is what a glossary prompt makes base invent after a short clip
+# ("Wir sehen uns im nächsten Video."): benchmarks/README.md, "Doubted segments".
+DOUBTED_MEAN_PROB = 0.3
+ZERO_LENGTH = 0.005        # seconds: a word "spoken" in less is squeezed
+
+
+def is_doubted(avg_logprob: float, words: Sequence[tuple[float, float, float]]) -> bool:
+    """Whether a segment of (start, end, probability) words is one the model doubts."""
+    if avg_logprob >= LOG_PROB_THRESHOLD or not words:
+        return False
+    mean_prob = sum(p for _, _, p in words) / len(words)
+    squeezed = sum(1 for s, e, _ in words if e - s < ZERO_LENGTH)
+    return mean_prob < DOUBTED_MEAN_PROB or 2 * squeezed >= len(words)
+
+
 def _decode(model: Any, audio: np.ndarray, language: str, prompt: str | None,
             beam_size: int, no_repeat: int = 0) -> list[Any]:
     segments, info = model.transcribe(
@@ -119,7 +136,8 @@ def _words(segments: Sequence[Any], start: float) -> tuple[Word, ...]:
     for seg in segments:
         probs = [w.probability for w in seg.words or []]
         if seg.compression_ratio > LOOP_RATIO or is_unbacked_hallucination(
-                seg.text, seg.no_speech_prob, seg.avg_logprob, probs):
+                seg.text, seg.no_speech_prob, seg.avg_logprob, probs) or is_doubted(
+                seg.avg_logprob, [(w.start, w.end, w.probability) for w in seg.words or []]):
             continue
         words += [Word(round(float(w.start) + start, 3), round(float(w.end) + start, 3),
                        w.word.strip(), round(float(w.probability), 4))
