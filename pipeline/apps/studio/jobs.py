@@ -15,6 +15,7 @@ from ...config.presets import all_presets, get_preset
 from ...config.yamlio import load_model, read_yaml
 from ...edit.plan import frames_for
 from ...model.errors import JobError, PipelineError
+from ...model.manifest import Manifest
 from ...publish.caption_file import caption_path
 from ...publish.folder import write_text
 from ...publish.manifest import read as read_manifest
@@ -152,11 +153,11 @@ def add_glossary(folder: Folder, job: str, word: str) -> list[str]:
     return glossary
 
 
-def _outputs(folder: Folder, job_name: str, preview: bool) -> dict[str, list[OutputView]]:
+def _outputs(folder: Folder, job_name: str, preview: bool,
+             manifest: Manifest | None) -> dict[str, list[OutputView]]:
     """Per video, the outputs the job's manifest lists and that exist on disk."""
     name = f"{job_name}-preview" if preview else job_name
     out_dir = folder.output / name
-    manifest = read_manifest(out_dir)
     found: dict[str, list[OutputView]] = {}
     for e in manifest.outputs if manifest else []:
         f = out_dir / e.file
@@ -169,11 +170,10 @@ def _outputs(folder: Folder, job_name: str, preview: bool) -> dict[str, list[Out
     return found
 
 
-def _faces(folder: Folder, job_name: str) -> dict[str, str]:
-    """Per video, the faces sentence of its last render (final, else the preview)."""
+def _faces(*manifests: Manifest | None) -> dict[str, str]:
+    """Per video, the faces sentence of its last render: the last manifest listing it wins."""
     found: dict[str, str | None] = {}
-    for name in (f"{job_name}-preview", job_name):  # the final render's wins
-        manifest = read_manifest(folder.output / name)
+    for manifest in manifests:
         for video in {e.video for e in manifest.outputs} if manifest else ():
             found[video] = faces_text(manifest.faces.get(video))  # None: not scanned
     return {video: text for video, text in found.items() if text}
@@ -195,10 +195,12 @@ def view(folder: Folder, job: str, status: dict, approved: set[str]) -> JobView:
     except PipelineError as exc:
         v.errors.append(f"error: {exc.message()}")
         return v
-    finals = _outputs(folder, loaded.name, preview=False)
-    previews = _outputs(folder, loaded.name, preview=True)
+    final_manifest = read_manifest(folder.output / loaded.name)
+    preview_manifest = read_manifest(folder.output / f"{loaded.name}-preview")
+    finals = _outputs(folder, loaded.name, False, final_manifest)
+    previews = _outputs(folder, loaded.name, True, preview_manifest)
     progress = status.get("progress", {})
-    faces = _faces(folder, loaded.name)
+    faces = _faces(preview_manifest, final_manifest)  # the final render's wins
     for video in loaded.videos:
         v.videos.append(_video_view(folder, loaded, video, finals, previews, progress,
                                     approved, v.errors, faces.get(video.name)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote
 
 import yaml
@@ -90,7 +90,7 @@ class VideoEdit(BaseModel):
     title: str | None = Field(None, max_length=500)
     clips: list[ClipEdit] = Field(min_length=1, max_length=200)
     # Sent: the video's own mode, or null for the job's; not sent: left as it is.
-    faces: Literal["off", "blur", "blur-bystanders"] | None = None
+    faces: FaceMode | None = None
 
 
 class NotFound(Exception):
